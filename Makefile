@@ -1,0 +1,41 @@
+# Odjek: `make demo` and `make test` bootstrap everything they need (.venv from uv.lock).
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := .tools/bin/uv
+SERVE ?= 1
+
+.PHONY: demo test eval bench lock clean help
+
+help:
+	@echo "make demo   run the whole pipeline on the bundled sample web, then serve the search UI (SERVE=0: don't serve)"
+	@echo "make test   run the test suite"
+	@echo "make eval   tagging evaluation: precision, recall, F1 per label"
+	@echo "make bench  run the benchmarks and rewrite docs/benchmarks.md"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+demo: $(VENV)/.synced
+	$(PY) -m odjek.demo --serve $(SERVE)
+
+test: $(VENV)/.synced
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+eval: $(VENV)/.synced
+	$(PY) -m nlp.evaluate
+
+bench: $(VENV)/.synced
+	$(PY) -m bench $(BENCH_ARGS)
+
+lock: $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf var/demo test-artifacts

@@ -1,0 +1,3 @@
+from odjek.cli import main
+
+main()

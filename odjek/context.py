@@ -1,0 +1,37 @@
+"""Helpers shared by commands: settings and archive from the environment, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from odjek.settings import Settings, load_settings
+
+
+def settings_from_env(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ValueError as exc:
+        from odjek.errors import InputError
+
+        raise InputError(str(exc)) from None
+
+
+def echo_json(obj: Any) -> None:
+    """One JSON object per line, UTF-8, dates as ISO strings."""
+    click.echo(json.dumps(obj, ensure_ascii=False, default=_default))
+
+
+def _default(obj: Any) -> Any:
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
