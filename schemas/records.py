@@ -94,6 +94,16 @@ class Article:
     content_hash: str | None = None
     cluster_id: int | None = None
 
+    @property
+    def document(self) -> str:
+        """The text the tagger sees; mention offsets point into it (title, blank line, body)."""
+        return document_text(self.title, self.text)
+
+
+def document_text(title: str | None, text: str | None) -> str:
+    """Title and body as one document: ``title + "\n\n" + text`` (just the body when there is no title)."""
+    return f"{title}\n\n{text or ''}" if title else (text or "")
+
 
 @dataclass(slots=True)
 class Label:

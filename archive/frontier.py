@@ -1,0 +1,180 @@
+"""The frontier: the work queue of URLs and their states, claimed in batches and completed atomically.
+
+A stage claims a batch (a lease with an owner and an expiry), works outside any transaction, then writes
+its results and the new states in one transaction, guarded by the lease. A killed stage leaves only a
+lease behind: ``release_stale_claims`` frees leases of dead local processes at once, others on expiry.
+On PostgreSQL claims use ``FOR UPDATE SKIP LOCKED`` so parallel workers never take the same URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import socket
+from typing import Iterable, Sequence
+
+from archive.db import Database, Tx, iso, parse_iso, utcnow
+from schemas.records import DiscoveredUrl, FrontierEntry, FrontierState
+
+LOGGER = logging.getLogger(__name__)
+
+RETRY_BACKOFF_S = (60, 600, 3600)
+
+
+def worker_id() -> str:
+    """Identity of this process as a lease owner: host and pid, so dead local owners can be detected."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _entry(row: dict) -> FrontierEntry:
+    return FrontierEntry(
+        id=int(row["id"]), url=row["url"], canonical_url=row["canonical_url"], source_id=row["source_id"],
+        state=FrontierState(row["state"]), attempts=row["attempts"], last_error=row["last_error"], via=row["via"],
+        discovered_at=parse_iso(row["discovered_at"]), hints=json.loads(row["hints"] or "{}"),
+    )
+
+
+def _hints(item: DiscoveredUrl) -> str:
+    hints = {"title": item.title, "published": iso(item.published), "summary": item.summary}
+    return json.dumps({k: v for k, v in hints.items() if v}, ensure_ascii=False)
+
+
+def add_urls(db: Database, items: Iterable[DiscoveredUrl], canonicalize=None) -> int:
+    """Insert discovered URLs as ``new`` (canonical URL unique: known spellings are ignored); return how many were new."""
+    now = iso(utcnow())
+    rows = []
+    seen: set[str] = set()
+    for item in items:
+        canonical = canonicalize(item.url) if canonicalize else item.url
+        if canonical in seen:
+            continue
+        seen.add(canonical)
+        rows.append((item.url, canonical, item.source_id, item.via, FrontierState.NEW.value, _hints(item), now, now))
+    if not rows:
+        return 0
+    with db.transaction() as tx:
+        before = tx.scalar("SELECT COUNT(*) FROM frontier")
+        tx.executemany(
+            "INSERT INTO frontier (url, canonical_url, source_id, via, state, hints, discovered_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (canonical_url) DO NOTHING",
+            rows,
+        )
+        after = tx.scalar("SELECT COUNT(*) FROM frontier")
+    return int(after) - int(before)
+
+
+def claim(db: Database, state: FrontierState, limit: int, owner: str, lease_s: int = 900,
+          source_ids: Sequence[str] | None = None) -> list[FrontierEntry]:
+    """Lease up to ``limit`` entries in ``state`` that nobody holds and that are due."""
+    now = utcnow()
+    until = iso(now + dt.timedelta(seconds=lease_s))
+    conditions = ["state = ?", "(lease_until IS NULL OR lease_until < ?)",
+                  "(next_attempt_at IS NULL OR next_attempt_at <= ?)"]
+    params: list = [state.value, iso(now), iso(now)]
+    if source_ids:
+        conditions.append(f"source_id IN ({', '.join('?' for _ in source_ids)})")
+        params.extend(source_ids)
+    where = " AND ".join(conditions)
+    with db.transaction() as tx:
+        if db.dialect == "postgresql":
+            rows = tx.all(
+                f"UPDATE frontier SET lease_owner = ?, lease_until = ? WHERE id IN ("
+                f"SELECT id FROM frontier WHERE {where} ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING *",
+                [owner, until, *params, limit])
+        else:
+            ids = [r["id"] for r in tx.all(f"SELECT id FROM frontier WHERE {where} ORDER BY id LIMIT ?",
+                                           [*params, limit])]
+            if not ids:
+                return []
+            marks = ", ".join("?" for _ in ids)
+            tx.execute(f"UPDATE frontier SET lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
+                       [owner, until, *ids])
+            rows = tx.all(f"SELECT * FROM frontier WHERE id IN ({marks})", ids)
+    return sorted((_entry(r) for r in rows), key=lambda e: e.id)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_stale_claims(db: Database) -> int:
+    """Free leases held by processes of this host that no longer exist; return how many were freed."""
+    host = socket.gethostname()
+    rows = db.query("SELECT DISTINCT lease_owner FROM frontier WHERE lease_owner LIKE ?", (f"{host}:%",))
+    dead = [r["lease_owner"] for r in rows
+            if r["lease_owner"].rsplit(":", 1)[-1].isdigit() and not _pid_alive(int(r["lease_owner"].rsplit(":", 1)[-1]))]
+    freed = 0
+    for owner in dead:
+        with db.transaction() as tx:
+            cur = tx.execute("UPDATE frontier SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (owner,))
+            freed += cur.rowcount or 0
+    if freed:
+        LOGGER.warning("released %d claims left by dead workers %s", freed, ", ".join(dead))
+    return freed
+
+
+def set_state(tx: Tx, entry_id: int, state: FrontierState, owner: str | None, *, error: str | None = None,
+              content_hash: str | None = None, count_attempt: bool = False) -> bool:
+    """Move one entry to ``state`` and drop its lease; False when the lease was lost to another worker."""
+    now = iso(utcnow())
+    guard = " AND (lease_owner = ? OR lease_owner IS NULL)" if owner else ""
+    params = [state.value, error, now, *( [content_hash] if content_hash else [] ), entry_id, *([owner] if owner else [])]
+    sets = "state = ?, last_error = ?, updated_at = ?, lease_owner = NULL, lease_until = NULL, next_attempt_at = NULL"
+    if content_hash:
+        sets += ", content_hash = ?"
+    if count_attempt:
+        sets += ", attempts = attempts + 1"
+    cur = tx.execute(f"UPDATE frontier SET {sets} WHERE id = ?{guard}", params)
+    return (cur.rowcount or 0) == 1
+
+
+def record_failure(db: Database, entry: FrontierEntry, error: str, owner: str | None, *, retryable: bool,
+                   max_attempts: int = 3) -> FrontierState:
+    """Count an attempt; a retryable error goes back to its state with a backoff until attempts run out."""
+    attempts = entry.attempts + 1
+    with db.transaction() as tx:
+        if retryable and attempts < max_attempts:
+            delay = RETRY_BACKOFF_S[min(attempts - 1, len(RETRY_BACKOFF_S) - 1)]
+            tx.execute(
+                "UPDATE frontier SET attempts = ?, last_error = ?, updated_at = ?, lease_owner = NULL, lease_until = NULL,"
+                " next_attempt_at = ? WHERE id = ?",
+                (attempts, error, iso(utcnow()), iso(utcnow() + dt.timedelta(seconds=delay)), entry.id))
+            return entry.state
+        tx.execute(
+            "UPDATE frontier SET state = ?, attempts = ?, last_error = ?, updated_at = ?, lease_owner = NULL,"
+            " lease_until = NULL, next_attempt_at = NULL WHERE id = ?",
+            (FrontierState.FAILED.value, attempts, error, iso(utcnow()), entry.id))
+    return FrontierState.FAILED
+
+
+def counts_by_state(db: Database) -> dict[str, int]:
+    rows = db.query("SELECT state, COUNT(*) AS n FROM frontier GROUP BY state")
+    return {r["state"]: int(r["n"]) for r in rows}
+
+
+def get_entry(db: Database, entry_id: int) -> FrontierEntry | None:
+    row = db.one("SELECT * FROM frontier WHERE id = ?", (entry_id,))
+    return _entry(row) if row else None
+
+
+def find_by_canonical(db: Database, canonical_url: str) -> FrontierEntry | None:
+    row = db.one("SELECT * FROM frontier WHERE canonical_url = ?", (canonical_url,))
+    return _entry(row) if row else None
+
+
+def reset_to(db: Database, ids: Sequence[int], state: FrontierState) -> None:
+    """Put entries back into ``state`` (used by re-extraction and re-tagging)."""
+    if not ids:
+        return
+    now = iso(utcnow())
+    with db.transaction() as tx:
+        tx.executemany("UPDATE frontier SET state = ?, updated_at = ?, lease_owner = NULL, lease_until = NULL"
+                       " WHERE id = ?", [(state.value, now, i) for i in ids])
