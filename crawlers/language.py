@@ -1,0 +1,81 @@
+"""Language and script of an article: script by Unicode blocks, language by py3langid, outlet config for BCMS.
+
+No offline detector separates Serbian Latin from Croatian or Bosnian (py3langid says ``bs`` for most
+Serbian Latin, see ``../shared/notes/serbian-nlp.md``), so within that family the outlet's configured
+languages and country decide, and Serbian in either script is ``sr``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from nlp.normalize import script_of
+from schemas.config import Source
+
+LOGGER = logging.getLogger(__name__)
+
+# Serbian, Croatian, Bosnian, Montenegrin: one pluricentric language the detector cannot split.
+BCMS = frozenset({"sr", "hr", "bs", "cnr"})
+# The neighbours py3langid ranks right after BCMS on Serbian and Croatian sentences (checked here:
+# sl follows bs/hr/sr in Latin, mk/bg/uk follow sr in Cyrillic); short texts can flip to them. They count as BCMS only for an outlet configured for BCMS
+# and not for that neighbour, so a Slovenian or Macedonian outlet keeps its own language.
+LATIN_CONFUSIONS = frozenset({"sl", "sk", "cs", "pl"})
+CYRILLIC_CONFUSIONS = frozenset({"mk", "bg", "ru", "uk", "be", "kk", "ky", "mn"})
+# The family member an outlet's country writes, when the outlet lists several.
+COUNTRY_LANGUAGE = {"RS": "sr", "HR": "hr", "BA": "bs", "ME": "cnr", "XK": "sr"}
+# Letters only Serbian/Montenegrin Cyrillic has among the Cyrillic languages py3langid knows.
+SERBIAN_CYRILLIC_LETTERS = frozenset("ђћЂЋ")
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageGuess:
+    """The decided language code (or None), the script, and what the detector said before the family rule."""
+
+    language: str | None
+    script: str | None
+    detected: str | None
+
+
+def detect_raw(text: str) -> str | None:
+    """py3langid's best language code for ``text`` (None for text without letters)."""
+    if not any(ch.isalpha() for ch in text[:2000]):
+        return None
+    import py3langid
+
+    code, _score = py3langid.classify(text)
+    return code
+
+
+def _bcms_member(detected: str, script: str | None, text: str, source: Source | None) -> str | None:
+    """The family code for text py3langid put in (or next to) BCMS, or None when it is not BCMS."""
+    configured = [code for code in (source.languages if source else []) if code in BCMS]
+    if detected not in BCMS:
+        confusions = CYRILLIC_CONFUSIONS if script == "Cyrl" else LATIN_CONFUSIONS
+        own = set(source.languages) if source else set()
+        serbian_letters = script == "Cyrl" and any(ch in SERBIAN_CYRILLIC_LETTERS for ch in text)
+        if not (detected in confusions and detected not in own and (configured or serbian_letters)):
+            return None
+    if script == "Cyrl":
+        # Cyrillic BCMS is Serbian, or Montenegrin for an outlet configured only as Montenegrin.
+        return "cnr" if configured == ["cnr"] else "sr"
+    if len(configured) == 1:
+        return configured[0]
+    if configured:
+        by_country = COUNTRY_LANGUAGE.get(source.country.upper()) if source else None
+        if by_country in configured:
+            return by_country
+        return "sr" if "sr" in configured else configured[0]
+    # Not configured for BCMS (a diaspora outlet in German, say): this service follows Serbian news.
+    return "sr"
+
+
+def detect_language(text: str, source: Source | None = None, *, sample_chars: int = 3000) -> LanguageGuess:
+    """Language and script of an article text, with the BCMS family decided by the outlet's configuration."""
+    sample = text[:sample_chars]
+    script = script_of(sample)
+    detected = detect_raw(sample)
+    if detected is None:
+        return LanguageGuess(None, script, None)
+    member = _bcms_member(detected, script, sample, source)
+    return LanguageGuess(member or detected, script, detected)

@@ -1,0 +1,73 @@
+"""Extract stage: fetched pages → articles (or not-article records), from the stored raw HTML."""
+
+from __future__ import annotations
+
+import logging
+
+from archive.articles import LeaseLost, duplicate_of, get_raw_page, record_extracted
+from archive.frontier import claim, record_failure
+from odjek.runner import StageContext, StageReport
+from schemas.records import Article, FrontierEntry, FrontierState
+
+NAME = "extract"
+ORDER = 30
+LOGGER = logging.getLogger(__name__)
+
+
+def extract_entry(ctx: StageContext, entry: FrontierEntry) -> Article | None:
+    """Extract one fetched entry from its stored page; None when the page is missing (recorded as failure)."""
+    from crawlers.extract import extract_article
+
+    page = get_raw_page(ctx.db, entry.id)
+    if page is None:
+        record_failure(ctx.db, entry, "raw page missing", ctx.owner, retryable=False)
+        return None
+    source = ctx.sources_by_id.get(entry.source_id)
+    article = extract_article(page.body, page.final_url, headers=page.headers, source=source)
+    article.source_id = entry.source_id
+    article.url = page.final_url or entry.url
+    if not article.title and entry.hints.get("title"):
+        article.title = entry.hints["title"]
+    if article.published is None and entry.hints.get("published"):
+        from archive.db import parse_iso
+
+        article.published = parse_iso(entry.hints["published"])
+    if article.is_article and page.content_hash:
+        original = duplicate_of(ctx.db, page.content_hash, entry.id)
+        if original is not None and original < entry.id:
+            article.is_article = False
+            article.not_article_reason = f"duplicate of #{original} (identical body)"
+    return article
+
+
+def run(ctx: StageContext) -> StageReport:
+    """Claim fetched entries in batches, extract each, write article and state in one transaction per entry."""
+    report = StageReport(NAME)
+    while True:
+        batch = claim(ctx.db, FrontierState.FETCHED, ctx.settings.batch_size, ctx.owner,
+                      ctx.settings.claim_lease_s, ctx.source_ids)
+        if not batch:
+            break
+        for entry in batch:
+            report.processed += 1
+            try:
+                article = extract_entry(ctx, entry)
+            except Exception as exc:  # noqa: BLE001 - one bad page must not stop the stage; it is recorded
+                LOGGER.exception("extraction failed for %s", entry.url)
+                record_failure(ctx.db, entry, f"extraction error: {exc}", ctx.owner, retryable=False)
+                report.failed += 1
+                report.count(entry.source_id, "failed")
+                continue
+            if article is None:
+                report.failed += 1
+                report.count(entry.source_id, "failed")
+                continue
+            try:
+                record_extracted(ctx.db, entry, article, ctx.owner)
+            except LeaseLost:
+                LOGGER.warning("lease on %s lost to another worker; skipped", entry.url)
+                continue
+            report.succeeded += 1
+            report.count(entry.source_id, "articles" if article.is_article else "not_articles")
+            ctx.report_progress(NAME, report.processed, None)
+    return report
