@@ -47,7 +47,7 @@ class BrokenPage:
         """Feed entry linking to this page."""
         return FeedItem(
             link=base + self.path, title=self.title, published=demo_datetime(self.offset_days, self.time),
-            guid=f"{BROKEN_OUTLET}-{self.kind}", summary=self.title, category="Vesti",
+            guid=f"{BROKEN_OUTLET}:{self.path}", summary=self.title, category="Vesti",
         )
 
 
