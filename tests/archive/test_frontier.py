@@ -1,0 +1,87 @@
+"""The frontier on both stores: unique canonical URLs, leases, atomic completion, retries."""
+
+import datetime as dt
+
+from archive import frontier
+from archive.articles import get_raw_page, record_extracted, record_fetched
+from schemas.records import Article, DiscoveredUrl, FrontierState, RawPage
+
+
+def _urls(n, source="s"):
+    return [DiscoveredUrl(f"http://127.0.0.1/a/{i}", source, "feed", title=f"T{i}") for i in range(n)]
+
+
+def test_adding_the_same_url_twice_keeps_one_entry(archive):
+    assert frontier.add_urls(archive, _urls(5)) == 5
+    assert frontier.add_urls(archive, _urls(7)) == 2
+    assert frontier.counts_by_state(archive) == {"new": 7}
+
+
+def test_canonicalisation_merges_spellings(archive):
+    def canon(url):
+        return url.split("?")[0]
+
+    items = [DiscoveredUrl("http://127.0.0.1/x?utm_source=rss", "s", "feed"),
+             DiscoveredUrl("http://127.0.0.1/x", "s", "sitemap")]
+    assert frontier.add_urls(archive, items, canonicalize=canon) == 1
+
+
+def test_a_claimed_entry_is_not_claimed_again_until_released(archive):
+    frontier.add_urls(archive, _urls(10))
+    first = frontier.claim(archive, FrontierState.NEW, 6, "w1")
+    second = frontier.claim(archive, FrontierState.NEW, 6, "w2")
+    assert len(first) == 6 and len(second) == 4
+    assert not {e.id for e in first} & {e.id for e in second}
+    assert frontier.claim(archive, FrontierState.NEW, 6, "w3") == []
+
+
+def test_fetch_then_extract_moves_states_and_keeps_the_raw_page(archive):
+    frontier.add_urls(archive, _urls(1))
+    (entry,) = frontier.claim(archive, FrontierState.NEW, 1, "w")
+    body = "<html><body><p>Управа за сарадњу с дијаспором</p></body></html>".encode()
+    page = RawPage(entry.id, entry.url, 200, {"content-type": "text/html"}, body, dt.datetime.now(dt.UTC))
+    assert record_fetched(archive, entry, page, "w")
+    assert get_raw_page(archive, entry.id).body == body
+    (entry,) = frontier.claim(archive, FrontierState.FETCHED, 1, "w")
+    article = Article(url=entry.url, source_id="s", title="Управа", text="Управа за сарадњу с дијаспором")
+    article_id = record_extracted(archive, entry, article, "w")
+    assert frontier.counts_by_state(archive) == {"extracted": 1}
+    # Re-extraction replaces the article instead of adding one.
+    frontier.reset_to(archive, [entry.id], FrontierState.FETCHED)
+    (entry,) = frontier.claim(archive, FrontierState.FETCHED, 1, "w")
+    assert record_extracted(archive, entry, article, "w") == article_id
+    assert archive.scalar("SELECT COUNT(*) FROM articles") == 1
+
+
+def test_retryable_failures_back_off_then_fail_for_good(archive):
+    frontier.add_urls(archive, _urls(1))
+    (entry,) = frontier.claim(archive, FrontierState.NEW, 1, "w")
+    assert frontier.record_failure(archive, entry, "HTTP 503", "w", retryable=True, max_attempts=2) == FrontierState.NEW
+    # Backed off: not due yet.
+    assert frontier.claim(archive, FrontierState.NEW, 1, "w") == []
+    entry = frontier.get_entry(archive, entry.id)
+    assert entry.attempts == 1 and entry.last_error == "HTTP 503"
+    assert frontier.record_failure(archive, entry, "HTTP 503", "w", retryable=True, max_attempts=2) == FrontierState.FAILED
+    entry = frontier.get_entry(archive, entry.id)
+    assert entry.state == FrontierState.FAILED and entry.attempts == 2
+
+
+def test_claims_of_dead_local_workers_are_released(archive):
+    frontier.add_urls(archive, _urls(3))
+    import socket
+
+    dead_owner = f"{socket.gethostname()}:999999999"
+    assert len(frontier.claim(archive, FrontierState.NEW, 3, dead_owner)) == 3
+    assert frontier.claim(archive, FrontierState.NEW, 3, "alive") == []
+    assert frontier.release_stale_claims(archive) == 3
+    assert len(frontier.claim(archive, FrontierState.NEW, 3, "alive")) == 3
+
+
+def test_migrations_are_idempotent(archive_url):
+    from archive import open_archive
+    from archive.migrations import MIGRATIONS, migrate, schema_version
+
+    db = open_archive(archive_url)
+    assert migrate(db) == []
+    assert schema_version(db) == max(m.version for m in MIGRATIONS)
+    db.close()
