@@ -70,7 +70,7 @@ def _bcms_member(detected: str, script: str | None, text: str, source: Source | 
     return "sr"
 
 
-def detect_language(text: str, source: Source | None = None, *, sample_chars: int = 3000) -> LanguageGuess:
+def detect_language(text: str, source: Source | None = None, *, sample_chars: int = 1500) -> LanguageGuess:
     """Language and script of an article text, with the BCMS family decided by the outlet's configuration."""
     sample = text[:sample_chars]
     script = script_of(sample)
