@@ -1,0 +1,204 @@
+"""The four DAGs: they import cleanly and fast, and each runs end to end with dag.test()."""
+
+import email
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+DAG_IDS = {"odjek_collect": ("*/30 * * * *", 0), "odjek_daily_digest": ("0 7 * * *", 1),
+           "odjek_weekly_digest": ("0 8 * * 1", 7), "odjek_maintenance": ("30 3 * * *", 1)}
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(REPO_ROOT / "dags"))
+
+
+@pytest.fixture(scope="module")
+def airflow_db():
+    from airflow.utils import db
+
+    db.resetdb()
+    return True
+
+
+def test_dagbag_has_no_import_errors_and_the_four_dags(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dags) == set(DAG_IDS)
+    for dag_id, (cron, interval_days) in DAG_IDS.items():
+        timetable = dagbag.dags[dag_id].timetable
+        assert timetable.expression == cron
+        assert str(timetable.timezone) in {"Europe/Belgrade", "Timezone('Europe/Belgrade')"} or \
+            "Belgrade" in repr(timetable.timezone)
+        assert timetable.interval.days == interval_days
+        assert dagbag.dags[dag_id].catchup is False
+
+
+def test_collect_dag_maps_discovery_per_source_group(dagbag):
+    dag = dagbag.dags["odjek_collect"]
+    assert [t for t in dag.task_ids] == ["sync_sources", "discover", "fetch", "extract", "tag", "cluster", "alerts"]
+    assert dag.get_task("alerts").outlets[0].name == "articles"
+    assert all(t.retries >= 1 and t.on_failure_callback for t in dag.tasks)
+
+
+def test_dag_files_import_quickly_without_heavy_modules():
+    """Each DAG file imported in a fresh interpreter: the time is reported, heavy libraries must not load."""
+    heavy = ["spacy", "scrapy", "weasyprint", "pandas", "trafilatura", "matplotlib", "archive", "nlp.pipeline"]
+    for path in sorted((REPO_ROOT / "dags").glob("odjek_*.py")):
+        code = (f"import time, sys, runpy; import airflow.sdk; t=time.perf_counter(); "
+                f"runpy.run_path({str(path)!r}); print(time.perf_counter()-t); "
+                f"print([m for m in {heavy!r} if m in sys.modules])")
+        out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
+                             env=os.environ.copy(), timeout=120)
+        assert out.returncode == 0, out.stderr
+        seconds, loaded = out.stdout.strip().splitlines()[-2:]
+        print(f"{path.name}: imported in {float(seconds):.3f}s")
+        assert loaded == "[]", f"{path.name} imports heavy modules at parse time: {loaded}"
+
+
+def _settings_env(monkeypatch, tmp_path, **extra):
+    values = {"ODJEK_DATA_DIR": str(tmp_path / "var"), "ODJEK_DATABASE_URL": "",
+              "ODJEK_DAILY_RECIPIENTS": "leadership@example.org", "ODJEK_WEEKLY_RECIPIENTS": "leadership@example.org",
+              "ODJEK_OPS_RECIPIENTS": "ops@example.org", "ODJEK_ALLOW_PRIVATE_ADDRESSES": "1", **extra}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+
+
+def _no_retries(dag):
+    for task in dag.tasks:
+        task.retries = 0
+
+
+def test_collect_dag_fills_the_archive_from_the_sample_web(dagbag, airflow_db, monkeypatch, tmp_path):
+    import pendulum
+
+    from sampleweb.server import serve
+
+    with serve(port=0) as web:
+        sources = tmp_path / "sources.yaml"
+        web.write_sources(sources)
+        _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(sources), ODJEK_DOWNLOAD_DELAY_S="0",
+                      ODJEK_DOWNLOAD_TIMEOUT_S="3")
+        dag = dagbag.dags["odjek_collect"]
+        _no_retries(dag)
+        run = dag.test(logical_date=pendulum.datetime(2026, 3, 17, 6, 0, tz="Europe/Belgrade"))
+    assert run.state == "success"
+    from archive import open_archive
+
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    assert db.scalar("SELECT COUNT(*) FROM articles WHERE is_article = 1") >= 100
+    assert db.scalar("SELECT COUNT(*) FROM articles WHERE tagged_at IS NOT NULL") >= 100
+    assert db.scalar("SELECT COUNT(*) FROM articles WHERE cluster_id IS NOT NULL") >= 100
+
+
+def _import_sample(tmp_path):
+    from click.testing import CliRunner
+
+    from odjek.cli import main
+
+    lines = []
+    for i, (day, title) in enumerate([(16, "Управа за сарадњу с дијаспором и Србима у региону у Бечу"),
+                                      (16, "Uprava za dijasporu i izbori u inostranstvu"),
+                                      (15, "Vremenska prognoza za vikend")]):
+        lines.append(json.dumps({"url": f"http://127.0.0.1/d/{i}", "title": title, "text": title + ". " * 3,
+                                 "published": f"2026-03-{day}T10:00:00+01:00", "source": "dagtest"},
+                                ensure_ascii=False))
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert CliRunner().invoke(main, ["import", str(path)]).exit_code == 0
+    assert CliRunner().invoke(main, ["run", "--sources", str(_dummy_sources(tmp_path)), "--stage", "tag",
+                                     "--stage", "cluster"]).exit_code == 0
+
+
+def _dummy_sources(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - {id: dagtest, name: DAG test, country: RS, languages: [sr], group: domestic,"
+                    " feeds: ['http://127.0.0.1:9/feed']}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("dag_id, logical, period", [
+    ("odjek_daily_digest", (2026, 3, 17, 7, 0), "2026-03-16"),
+    ("odjek_weekly_digest", (2026, 3, 16, 8, 0), "2026-03-09"),
+])
+def test_digest_dag_renders_the_period_and_sends_once(dagbag, airflow_db, monkeypatch, tmp_path, dag_id, logical,
+                                                       period):
+    import pendulum
+
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)))
+    _import_sample(tmp_path)
+    dag = dagbag.dags[dag_id]
+    _no_retries(dag)
+    first = dag.test(logical_date=pendulum.datetime(*logical, tz="Europe/Belgrade"))
+    assert first.state == "success"
+    outbox = tmp_path / "var" / "outbox"
+    mails = sorted(outbox.glob("*.eml"))
+    assert len(mails) == 1
+    message = email.message_from_bytes(mails[0].read_bytes())
+    assert period in message["Subject"] or period in str(mails[0])
+    digests = list((tmp_path / "var" / "digests").glob(f"*{period}*"))
+    assert {p.suffix for p in digests} >= {".html", ".pdf"}
+    second = dag.test(logical_date=pendulum.datetime(*logical, tz="Europe/Belgrade").add(seconds=1))
+    assert second.state == "success"
+    assert len(sorted(outbox.glob("*.eml"))) == 1, "a second run must not send again"
+
+
+def test_maintenance_dag_runs_health_retention_and_upkeep(dagbag, airflow_db, monkeypatch, tmp_path):
+    import pendulum
+
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)))
+    _import_sample(tmp_path)
+    dag = dagbag.dags["odjek_maintenance"]
+    _no_retries(dag)
+    run = dag.test(logical_date=pendulum.datetime(2026, 3, 17, 3, 30, tz="Europe/Belgrade"))
+    assert run.state == "success"
+
+
+def test_a_failing_task_sends_exactly_one_failure_email_after_its_retries(dagbag, airflow_db, monkeypatch, tmp_path):
+    import pendulum
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+    controller.start()
+    try:
+        _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)),
+                      ODJEK_SMTP_HOST="127.0.0.1", ODJEK_SMTP_PORT=str(controller.port), ODJEK_SMTP_STARTTLS="0")
+        from odjek import tasks
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("index upkeep exploded")
+
+        monkeypatch.setattr(tasks, "index_upkeep", broken)
+        dag = dagbag.dags["odjek_maintenance"]
+        for task in dag.tasks:
+            task.retries = 1
+            task.retry_delay = pendulum.duration(seconds=0)
+            task.retry_exponential_backoff = False
+        run = dag.test(logical_date=pendulum.datetime(2026, 3, 18, 3, 30, tz="Europe/Belgrade"))
+        assert run.state == "failed"
+        deadline = time.monotonic() + 10
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        controller.stop()
+    assert len(received) == 1
+    message = email.message_from_bytes(received[0].content)
+    assert "odjek_maintenance.index_upkeep" in message["Subject"]
+    body = message.get_payload(decode=True).decode()
+    assert "index upkeep exploded" in body and "Run:" in body
