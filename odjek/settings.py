@@ -79,6 +79,13 @@ SETTINGS: list[Setting] = [
     Setting("web_port", 8000, "Port the web UI listens on."),
     Setting("base_url", "http://127.0.0.1:8000", "Public URL of the web UI (links in mail)."),
     Setting("secure_cookies", False, "Mark session cookies Secure (on behind HTTPS)."),
+    Setting("concurrent_requests", 32, "Parallel requests of one crawl over all hosts (per host: CONCURRENCY_PER_DOMAIN)."),
+    Setting("retry_times", 2, "In-run retries of a 5xx/429 response, with backoff, before the URL is recorded as failed."),
+    Setting("retry_backoff_s", 2.0, "First in-run retry delay after a 5xx without Retry-After; doubles per retry."),
+    Setting("retry_after_max_s", 300, "Longest Retry-After honoured within a run by pausing the host; longer ones end the attempt."),
+    Setting("section_max_pages", 5, "Pages of one section (pagination) read per discovery run."),
+    Setting("max_urls_per_source", 1000, "New URLs taken from one source per discovery run (bounds a first sitemap crawl)."),
+    Setting("crawl_timeout_s", 3600, "Longest a crawl subprocess may run before it is stopped (its claims are released)."),
 ]
 
 _BY_NAME = {s.name: s for s in SETTINGS}
