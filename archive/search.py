@@ -1,0 +1,784 @@
+"""Full-text search over the archive: one query language, one function, both stores.
+
+Documents are indexed through normalised shadow columns (``search_title``/``search_body``, the keys of
+:func:`nlp.normalize.normalize_text`), and query words go through the same :func:`nlp.normalize.stem`, so a
+match never depends on script, case, diacritics (đ = dj) or case endings.
+
+The query language: words (all must match), "exact phrases" (inflection-tolerant word by word), ``-word``
+exclusion (also ``NOT``), ``OR`` (also ``|``), ``prefix*`` and parentheses. Queries are parsed into a small
+AST here and compiled to FTS5 MATCH syntax (SQLite) or a tsquery (PostgreSQL); the compiled text is always a
+bound parameter built from normalised keys only, never the user's text. A malformed query is read as plain
+words (with a notice), or answered with a clear message; it never errors and never reaches the database raw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+from archive.db import Database, iso
+from nlp.normalize import TOKEN_RE, fold, stem, tokenize
+from schemas.records import Label
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 32
+MIN_PREFIX_CHARS = 2  # a one-letter prefix would expand to most of the index
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 200
+EXPORT_CHUNK = 1000
+SNIPPET_WORDS = 28
+SNIPPET_FRAGMENTS = 2
+TITLE_WEIGHT = 3.0  # bm25 weight of the title column against the body (1.0); PostgreSQL uses A/B weights
+SORTS = ("relevance", "date")
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched as written; the message is shown to the user."""
+
+
+# The AST ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Term:
+    key: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Phrase:
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: "Node"
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple["Node", ...]
+
+
+Node = Term | Phrase | Not | And | Or
+
+
+@dataclass
+class ParsedQuery:
+    """The AST of a query (None for an empty query) and a notice for the user when it was read leniently."""
+
+    text: str
+    ast: Node | None
+    notice: str | None = None
+    error: str | None = None  # set when nothing can be searched; the message explains why
+
+    @property
+    def empty(self) -> bool:
+        return self.ast is None
+
+
+# Lexing -------------------------------------------------------------------------------------------
+
+_LEX_RE = re.compile(r'\s+|[-!]+(?=["(])|"[^"]*"?|\(|\)|\||[^\s"()|]+')
+_OPERATORS = {"OR": "OR", "|": "OR", "AND": "AND", "&&": "AND", "NOT": "NOT", "(": "(", ")": ")"}
+
+
+class _Malformed(Exception):
+    """Internal: the query breaks the grammar; the caller falls back to plain words."""
+
+
+def _lex(text: str) -> list[tuple[str, object]]:
+    """Split the query into (kind, value) tokens: WORD, PHRASE, NEG, OR, AND, '(' and ')'."""
+    out: list[tuple[str, object]] = []
+    for match in _LEX_RE.finditer(text):
+        chunk = match.group()
+        if chunk.isspace():
+            continue
+        if chunk.startswith('"'):
+            if len(chunk) == 1 or not chunk.endswith('"'):
+                raise _Malformed("an unclosed quotation mark")
+            out.append(("PHRASE", chunk[1:-1]))
+            continue
+        if chunk[0] in "-!" and not chunk.strip("-!"):
+            out.append(("NEG", "-"))
+            continue
+        if chunk in _OPERATORS:
+            out.append((_OPERATORS[chunk], chunk))
+            continue
+        negated = False
+        while chunk.startswith(("-", "!")) and len(chunk) > 1:
+            negated, chunk = True, chunk[1:]
+        if negated:
+            out.append(("NEG", "-"))
+        out.append(("WORD", chunk))
+    return out
+
+
+def _word_node(chunk: str) -> Node | None:
+    """A query word (maybe with a trailing *) as a Term, a Phrase (for hyphenated words) or None (punctuation)."""
+    prefix = chunk.endswith("*")
+    words = TOKEN_RE.findall(chunk)
+    if not words:
+        return None
+    if len(words) == 1:
+        return _term(words[0], prefix)
+    keys = tuple(k for k in (stem(w) for w in words) if k)
+    return Phrase(keys) if len(keys) > 1 else (Term(keys[0]) if keys else None)
+
+
+def _term(word: str, prefix: bool) -> Term | None:
+    key = stem(word)
+    if prefix:
+        # The stem of a partial word can differ from the stems of the words it begins; the shorter of the
+        # folded word and its stem is the prefix that still matches them.
+        folded = fold(word)
+        if folded.startswith(key) or not key:
+            key = key or folded
+        elif len(folded) < len(key):
+            key = folded
+        if len(key) < MIN_PREFIX_CHARS:
+            return Term(stem(word)) if stem(word) else None
+    return Term(key, prefix) if key else None
+
+
+def _phrase_node(text: str) -> Node | None:
+    keys = tuple(k for k in (stem(w) for w in TOKEN_RE.findall(text)) if k)
+    if not keys:
+        return None
+    return Phrase(keys) if len(keys) > 1 else Term(keys[0])
+
+
+# Parsing ------------------------------------------------------------------------------------------
+
+class _Parser:
+    """Recursive descent: or := and (OR and)*; and := unary+; unary := NEG unary | primary."""
+
+    def __init__(self, tokens: list[tuple[str, object]]):
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, object]:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def parse(self) -> Node | None:
+        node = self.parse_or()
+        if self.pos != len(self.tokens):
+            raise _Malformed("an unmatched closing parenthesis" if self.peek() == ")" else "a misplaced operator")
+        return node
+
+    def parse_or(self) -> Node | None:
+        branches = [self.parse_and()]
+        while self.peek() == "OR":
+            self.take()
+            branches.append(self.parse_and())
+        if len(branches) > 1 and any(b is None for b in branches):
+            raise _Malformed("OR without a word on both sides")
+        return branches[0] if len(branches) == 1 else Or(tuple(branches))
+
+    def parse_and(self) -> Node | None:
+        children: list[Node] = []
+        saw_any = False
+        while self.peek() not in (None, "OR", ")"):
+            if self.peek() == "AND":
+                self.take()
+                if self.peek() in (None, "OR", ")", "AND"):
+                    raise _Malformed("AND without a word after it")
+                continue
+            saw_any = True
+            node = self.parse_unary()
+            if node is not None:
+                children.append(node)
+        if not saw_any:
+            return None
+        if not children:
+            return None
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def parse_unary(self) -> Node | None:
+        kind, value = self.take()
+        if kind in ("NEG", "NOT"):
+            if self.peek() in (None, "OR", ")", "AND", "NEG", "NOT"):
+                raise _Malformed("an exclusion without a word")
+            child = self.parse_unary()
+            return Not(child) if child is not None else None
+        if kind == "WORD":
+            return _word_node(str(value))
+        if kind == "PHRASE":
+            return _phrase_node(str(value))
+        if kind == "(":
+            if self.peek() == ")":
+                raise _Malformed("empty parentheses")
+            node = self.parse_or()
+            if self.peek() != ")":
+                raise _Malformed("an unclosed parenthesis")
+            self.take()
+            return node
+        raise _Malformed("a misplaced operator")
+
+
+def _plain_words(text: str) -> Node | None:
+    """The fallback reading: every word of the query, all required."""
+    words = [w for w in TOKEN_RE.findall(text) if w not in ("OR", "AND", "NOT")]
+    nodes = [t for t in (_term(w, False) for w in words) if t is not None]
+    unique = list(dict.fromkeys(nodes))
+    if not unique:
+        return None
+    return unique[0] if len(unique) == 1 else And(tuple(unique))
+
+
+def _flatten(node: Node | None) -> Node | None:
+    """Merge nested And/Or of the same kind and drop duplicates, so compiled queries stay small."""
+    if isinstance(node, (And, Or)):
+        kind = type(node)
+        children: list[Node] = []
+        for child in (_flatten(c) for c in node.children):
+            if child is None:
+                continue
+            children.extend(child.children if isinstance(child, kind) else (child,))
+        children = list(dict.fromkeys(children))
+        if not children:
+            return None
+        return children[0] if len(children) == 1 else kind(tuple(children))
+    if isinstance(node, Not):
+        child = _flatten(node.child)
+        if isinstance(child, Not):  # --word is word
+            return child.child
+        return Not(child) if child is not None else None
+    return node
+
+
+def _count_terms(node: Node | None) -> int:
+    if node is None:
+        return 0
+    if isinstance(node, Term):
+        return 1
+    if isinstance(node, Phrase):
+        return len(node.keys)
+    if isinstance(node, Not):
+        return _count_terms(node.child)
+    return sum(_count_terms(c) for c in node.children)
+
+
+def _positive(node: Node) -> bool:
+    """Whether the node can match on its own (FTS5 and a GIN index need something to look up)."""
+    if isinstance(node, (Term, Phrase)):
+        return True
+    if isinstance(node, Not):
+        return False
+    if isinstance(node, Or):
+        return all(_positive(c) for c in node.children)
+    return any(_positive(c) for c in node.children)
+
+
+def parse_query(text: str | None) -> ParsedQuery:
+    """Read a user's query; never raises: malformed input is read as plain words or answered with a message."""
+    raw = (text or "").replace("\x00", " ")
+    notice = None
+    if len(raw) > MAX_QUERY_CHARS:
+        raw = raw[:MAX_QUERY_CHARS]
+        notice = f"The query was shortened to its first {MAX_QUERY_CHARS} characters."
+    try:
+        ast = _flatten(_Parser(_lex(raw)).parse())
+    except _Malformed as exc:
+        ast = _flatten(_plain_words(raw))
+        notice = f"The query has {exc}; it was read as plain words."
+    except (IndexError, RecursionError):
+        ast = _flatten(_plain_words(raw))
+        notice = "The query could not be read as written; it was read as plain words."
+    if ast is not None and _count_terms(ast) > MAX_TERMS:
+        return ParsedQuery(raw, None, notice, f"The query has more than {MAX_TERMS} words; please shorten it.")
+    if ast is not None and not _positive(ast):
+        return ParsedQuery(raw, None, notice, "Exclusions (-word) only narrow a search: add a word to look for"
+                                              " in every part of the query.")
+    if ast is None and raw.strip() and not notice:
+        notice = "The query has no words to look for; showing all articles that match the filters."
+    return ParsedQuery(raw, ast, notice)
+
+
+# Compiling ------------------------------------------------------------------------------------------
+
+def _fts_string(key: str) -> str:
+    return '"' + key.replace('"', '""') + '"'
+
+
+def to_fts5(node: Node) -> str:
+    """FTS5 MATCH text for an AST whose keys are normalised words (quoted, so no FTS5 syntax can leak in)."""
+    if isinstance(node, Term):
+        return _fts_string(node.key) + ("*" if node.prefix else "")
+    if isinstance(node, Phrase):
+        return _fts_string(" ".join(node.keys))
+    if isinstance(node, Or):
+        return "(" + " OR ".join(to_fts5(c) for c in node.children) + ")"
+    if isinstance(node, And):
+        positives = [c for c in node.children if not isinstance(c, Not)]
+        negatives = [c.child for c in node.children if isinstance(c, Not)]
+        text = "(" + " AND ".join(to_fts5(c) for c in positives) + ")"
+        for neg in negatives:
+            text = f"({text} NOT {to_fts5(neg)})"
+        return text
+    raise QueryError("an exclusion needs something to exclude from")
+
+
+def _ts_lexeme(key: str) -> str:
+    return "'" + key.replace("'", "''").replace("\\", "\\\\") + "'"
+
+
+def to_tsquery(node: Node) -> str:
+    """PostgreSQL to_tsquery('simple', …) text for an AST (quoted lexemes only)."""
+    if isinstance(node, Term):
+        return _ts_lexeme(node.key) + (":*" if node.prefix else "")
+    if isinstance(node, Phrase):
+        return "(" + " <-> ".join(_ts_lexeme(k) for k in node.keys) + ")"
+    if isinstance(node, Not):
+        return "!" + to_tsquery(node.child)
+    joiner = " | " if isinstance(node, Or) else " & "
+    return "(" + joiner.join(to_tsquery(c) for c in node.children) + ")"
+
+
+def query_terms(node: Node | None) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The positive keys and prefixes of a query, for highlighting (excluded words are never marked)."""
+    keys: set[str] = set()
+    prefixes: list[str] = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Term):
+            (prefixes.append(n.key) if n.prefix else keys.add(n.key))
+        elif isinstance(n, Phrase):
+            keys.update(n.keys)
+        elif isinstance(n, (And, Or)):
+            for c in n.children:
+                walk(c)
+
+    if node is not None:
+        walk(node)
+    return frozenset(keys), tuple(prefixes)
+
+
+# Filters --------------------------------------------------------------------------------------------
+
+@dataclass
+class SearchFilters:
+    """Filters of a search; several values of one filter mean any of them, different filters all apply."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None  # inclusive
+    sources: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    office: bool = False  # mentions the Directorate
+    cluster_id: int | None = None
+    extracted_after: str | None = None  # ISO timestamp; used by alerts to look only at new articles
+
+    def to_dict(self) -> dict:
+        """A JSON-friendly form (saved searches store it)."""
+        out: dict = {}
+        for name in ("sources", "groups", "languages", "topics", "regions"):
+            if getattr(self, name):
+                out[name] = list(getattr(self, name))
+        if self.date_from:
+            out["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            out["date_to"] = self.date_to.isoformat()
+        if self.office:
+            out["office"] = True
+        if self.cluster_id is not None:
+            out["cluster_id"] = self.cluster_id
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "SearchFilters":
+        """The inverse of :meth:`to_dict`; unknown keys and bad values are ignored (stored data is old data)."""
+        data = data or {}
+        f = cls()
+        for name in ("sources", "groups", "languages", "topics", "regions"):
+            values = data.get(name) or []
+            if isinstance(values, str):
+                values = [values]
+            setattr(f, name, [str(v) for v in values if str(v).strip()])
+        f.date_from = _date_or_none(data.get("date_from"))
+        f.date_to = _date_or_none(data.get("date_to"))
+        f.office = bool(data.get("office"))
+        try:
+            f.cluster_id = int(data["cluster_id"]) if data.get("cluster_id") not in (None, "") else None
+        except (TypeError, ValueError):
+            f.cluster_id = None
+        return f
+
+
+def _date_or_none(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _in_list(column: str, values: Sequence[str]) -> tuple[str, list]:
+    return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
+
+
+def filter_sql(filters: SearchFilters) -> tuple[list[str], list]:
+    """WHERE conditions (on alias ``a`` = articles) and their parameters."""
+    conds, params = ["a.is_article = 1"], []
+    if filters.date_from:
+        conds.append("a.published >= ?")
+        params.append(iso(dt.datetime.combine(filters.date_from, dt.time(), dt.UTC)))
+    if filters.date_to:
+        conds.append("a.published < ?")
+        params.append(iso(dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time(), dt.UTC)))
+    if filters.sources:
+        sql, p = _in_list("a.source_id", filters.sources)
+        conds.append(sql)
+        params += p
+    if filters.groups:
+        sql, p = _in_list("grp", filters.groups)
+        conds.append(f"a.source_id IN (SELECT id FROM sources WHERE {sql})")
+        params += p
+    if filters.languages:
+        sql, p = _in_list("a.language", filters.languages)
+        conds.append(sql)
+        params += p
+    for kind, values in (("topic", filters.topics), ("region", filters.regions)):
+        if values:
+            sql, p = _in_list("fl.label", values)
+            conds.append(f"EXISTS (SELECT 1 FROM labels fl WHERE fl.article_id = a.id AND fl.kind = ? AND {sql})")
+            params += [kind, *p]
+    if filters.office:
+        conds.append("a.office = 1")
+    if filters.cluster_id is not None:
+        conds.append("a.cluster_id = ?")
+        params.append(filters.cluster_id)
+    if filters.extracted_after:
+        conds.append("a.extracted_at > ?")
+        params.append(filters.extracted_after)
+    return conds, params
+
+
+# Building the SQL -------------------------------------------------------------------------------------
+
+@dataclass
+class _Plan:
+    """FROM, WHERE and score parts of one search, with their parameters in textual order."""
+
+    from_sql: str
+    score_sql: str
+    score_params: list
+    where: list[str]
+    where_params: list
+
+
+def _plan(db: Database, parsed: ParsedQuery, filters: SearchFilters) -> _Plan:
+    conds, params = filter_sql(filters)
+    if parsed.ast is None:
+        return _Plan("articles a", "0.0", [], conds, params)
+    if db.dialect == "sqlite":
+        return _Plan("articles_fts JOIN articles a ON a.id = articles_fts.rowid",
+                     f"-bm25(articles_fts, {TITLE_WEIGHT}, 1.0)", [],
+                     ["articles_fts MATCH ?", *conds], [to_fts5(parsed.ast), *params])
+    tsq = to_tsquery(parsed.ast)
+    return _Plan("articles a", "ts_rank(a.search_vector, to_tsquery('simple', ?))", [tsq],
+                 ["a.search_vector @@ to_tsquery('simple', ?)", *conds], [tsq, *params])
+
+
+# Results --------------------------------------------------------------------------------------------
+
+@dataclass
+class Segment:
+    """A piece of original text; ``match`` marks a query hit."""
+
+    text: str
+    match: bool = False
+
+
+@dataclass
+class Fragment:
+    """A passage of the original text, with ellipses where it was cut."""
+
+    segments: list[Segment]
+    cut_before: bool = False
+    cut_after: bool = False
+
+    def html(self) -> str:
+        """The passage HTML-escaped, with hits in <mark>."""
+        body = "".join(f"<mark>{html.escape(s.text)}</mark>" if s.match else html.escape(s.text)
+                       for s in self.segments)
+        return ("… " if self.cut_before else "") + body + (" …" if self.cut_after else "")
+
+    def plain(self, marker: tuple[str, str] = ("[", "]")) -> str:
+        body = "".join(f"{marker[0]}{s.text}{marker[1]}" if s.match else s.text for s in self.segments)
+        return ("… " if self.cut_before else "") + body + (" …" if self.cut_after else "")
+
+
+@dataclass
+class SearchHit:
+    id: int
+    url: str
+    title: str
+    published: dt.datetime | None
+    source_id: str
+    source_name: str
+    language: str | None
+    script: str | None
+    score: float
+    labels: list[Label] = field(default_factory=list)
+    title_fragment: Fragment | None = None
+    snippet: list[Fragment] = field(default_factory=list)
+    cluster_id: int | None = None
+    outlet_count: int = 0  # outlets covering the hit's story (its cluster); 0 when unclustered
+
+    @property
+    def snippet_html(self) -> str:
+        return " ".join(f.html() for f in self.snippet)
+
+    @property
+    def snippet_text(self) -> str:
+        return " ".join(f.plain() for f in self.snippet)
+
+    @property
+    def title_html(self) -> str:
+        return self.title_fragment.html() if self.title_fragment else html.escape(self.title)
+
+
+@dataclass
+class SearchResults:
+    query: ParsedQuery
+    filters: SearchFilters
+    total: int
+    hits: list[SearchHit]
+    page: int
+    per_page: int
+    sort: str
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def message(self) -> str | None:
+        return self.query.error or self.query.notice
+
+
+_HIT_COLUMNS = ("a.id, a.url, a.title, a.published, a.source_id, a.language, a.script, a.text, a.cluster_id,"
+                " COALESCE(s.name, a.source_id) AS source_name, COALESCE(c.outlet_count, 0) AS outlet_count")
+
+
+def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters | None = None, *,
+           sort: str = "relevance", page: int = 1, per_page: int = DEFAULT_PER_PAGE, facets: bool = False,
+           highlight: bool = True) -> SearchResults:
+    """Search the archive: one call for both stores; see the module docstring for the query language."""
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    filters = filters or SearchFilters()
+    sort = sort if sort in SORTS else "relevance"
+    if parsed.ast is None:
+        sort = "date"  # nothing to rank by
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    page = max(1, int(page))
+    if parsed.error:
+        return SearchResults(parsed, filters, 0, [], page, per_page, sort, {})
+    plan = _plan(db, parsed, filters)
+    where = " AND ".join(plan.where)
+    total = int(db.scalar(f"SELECT COUNT(*) FROM {plan.from_sql} WHERE {where}", plan.where_params) or 0)
+    order = "score DESC, a.published DESC, a.id DESC" if sort == "relevance" else "a.published DESC, a.id DESC"
+    if db.dialect == "postgresql":
+        order = order.replace("a.published DESC", "a.published DESC NULLS LAST")
+    rows = db.query(
+        f"SELECT {_HIT_COLUMNS}, {plan.score_sql} AS score FROM {plan.from_sql}"
+        f" LEFT JOIN sources s ON s.id = a.source_id LEFT JOIN clusters c ON c.id = a.cluster_id"
+        f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*plan.score_params, *plan.where_params, per_page, (page - 1) * per_page])
+    hits = _hits(db, rows, parsed, highlight)
+    facet_counts = compute_facets(db, parsed, filters) if facets else {}
+    return SearchResults(parsed, filters, total, hits, page, per_page, sort, facet_counts)
+
+
+def _hits(db: Database, rows: list[dict], parsed: ParsedQuery, highlight: bool) -> list[SearchHit]:
+    from archive.articles import labels_for
+    from archive.db import parse_iso
+
+    labels = labels_for(db, [int(r["id"]) for r in rows])
+    keys, prefixes = query_terms(parsed.ast)
+    hits = []
+    for r in rows:
+        hit = SearchHit(id=int(r["id"]), url=r["url"], title=r["title"] or "", published=parse_iso(r["published"]),
+                        source_id=r["source_id"], source_name=r["source_name"], language=r["language"],
+                        script=r["script"], score=round(float(r["score"] or 0.0), 4),
+                        labels=labels.get(int(r["id"]), []), cluster_id=r["cluster_id"],
+                        outlet_count=int(r["outlet_count"] or 0))
+        if highlight:
+            hit.title_fragment = highlight_whole(hit.title, keys, prefixes)
+            hit.snippet = snippet(r["text"] or "", keys, prefixes)
+        hits.append(hit)
+    return hits
+
+
+def iter_all(db: Database, query: str | ParsedQuery | None, filters: SearchFilters | None = None,
+             chunk: int = EXPORT_CHUNK) -> Iterator[SearchHit]:
+    """Every hit of a query, newest first, fetched in chunks by keyset (for CSV export: no cap)."""
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    if parsed.error:
+        return
+    filters = filters or SearchFilters()
+    plan = _plan(db, parsed, filters)
+    cursor: tuple[str, int] | None = None
+    while True:
+        where, params = list(plan.where), list(plan.where_params)
+        if cursor is not None:
+            where.append("(COALESCE(a.published, '') < ? OR (COALESCE(a.published, '') = ? AND a.id < ?))")
+            params += [cursor[0], cursor[0], cursor[1]]
+        rows = db.query(
+            f"SELECT {_HIT_COLUMNS}, {plan.score_sql} AS score FROM {plan.from_sql}"
+            f" LEFT JOIN sources s ON s.id = a.source_id LEFT JOIN clusters c ON c.id = a.cluster_id"
+            f" WHERE {' AND '.join(where)} ORDER BY COALESCE(a.published, '') DESC, a.id DESC LIMIT ?",
+            [*plan.score_params, *params, chunk])
+        if not rows:
+            return
+        yield from _hits(db, rows, parsed, highlight=False)
+        last = rows[-1]
+        cursor = (last["published"] or "", int(last["id"]))
+        if len(rows) < chunk:
+            return
+
+
+FACETS = ("sources", "groups", "languages", "topics", "regions", "office")
+
+
+def compute_facets(db: Database, query: str | ParsedQuery | None, filters: SearchFilters | None = None
+                   ) -> dict[str, list[tuple[str, int]]]:
+    """Counts of the current result set by outlet, outlet group, language, topic, region and Directorate mention."""
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    filters = filters or SearchFilters()
+    if parsed.error:
+        return {name: [] for name in FACETS}
+    plan = _plan(db, parsed, filters)
+    where, params = " AND ".join(plan.where), plan.where_params
+    base = f"FROM {plan.from_sql}"
+    out: dict[str, list[tuple[str, int]]] = {}
+    queries = {
+        "sources": (f"SELECT a.source_id AS value, COUNT(*) AS n {base} WHERE {where} GROUP BY a.source_id", []),
+        "groups": (f"SELECT s.grp AS value, COUNT(*) AS n {base} JOIN sources s ON s.id = a.source_id"
+                   f" WHERE {where} GROUP BY s.grp", []),
+        "languages": (f"SELECT a.language AS value, COUNT(*) AS n {base} WHERE {where} AND a.language IS NOT NULL"
+                      f" GROUP BY a.language", []),
+        "topics": (f"SELECT l.label AS value, COUNT(*) AS n {base} JOIN labels l ON l.article_id = a.id"
+                   f" WHERE {where} AND l.kind = ? GROUP BY l.label", ["topic"]),
+        "regions": (f"SELECT l.label AS value, COUNT(*) AS n {base} JOIN labels l ON l.article_id = a.id"
+                    f" WHERE {where} AND l.kind = ? GROUP BY l.label", ["region"]),
+        "office": (f"SELECT 'office' AS value, COUNT(*) AS n {base} WHERE {where} AND a.office = 1", []),
+    }
+    for name, (sql, extra) in queries.items():
+        rows = db.query(sql, [*params, *extra])
+        counts = [(str(r["value"]), int(r["n"])) for r in rows if r["value"] is not None and int(r["n"]) > 0]
+        out[name] = sorted(counts, key=lambda vc: (-vc[1], vc[0]))
+    return out
+
+
+# Highlighting -------------------------------------------------------------------------------------------
+
+def _matcher(keys: frozenset[str], prefixes: tuple[str, ...]):
+    def matches(key: str) -> bool:
+        return key in keys or any(key.startswith(p) for p in prefixes)
+    return matches
+
+
+def highlight_whole(text: str, keys: frozenset[str], prefixes: tuple[str, ...] = ()) -> Fragment:
+    """All of ``text`` with tokens whose key matches a query term marked (titles)."""
+    matches = _matcher(keys, prefixes)
+    tokens = [t for t in tokenize(text) if matches(t.key)] if (keys or prefixes) else []
+    return Fragment(_segments(text, 0, len(text), tokens))
+
+
+def _segments(text: str, start: int, end: int, marked) -> list[Segment]:
+    """Cut text[start:end] into plain and marked segments on the original characters."""
+    out, pos = [], start
+    for tok in marked:
+        if tok.start < start or tok.end > end:
+            continue
+        if tok.start > pos:
+            out.append(Segment(text[pos:tok.start]))
+        out.append(Segment(text[tok.start:tok.end], True))
+        pos = tok.end
+    if pos < end:
+        out.append(Segment(text[pos:end]))
+    return out
+
+
+def snippet(text: str, keys: frozenset[str], prefixes: tuple[str, ...] = (), *, words: int = SNIPPET_WORDS,
+            fragments: int = SNIPPET_FRAGMENTS) -> list[Fragment]:
+    """Up to ``fragments`` passages of the original text around the densest query hits, hits marked."""
+    tokens = tokenize(text)
+    if not tokens:
+        return []
+    matches = _matcher(keys, prefixes)
+    hit_idx = [i for i, t in enumerate(tokens) if (keys or prefixes) and matches(t.key)]
+    windows: list[tuple[int, int]] = []
+    if not hit_idx:
+        windows = [(0, min(words, len(tokens)) - 1)]
+    else:
+        lead = words // 4
+        remaining = list(hit_idx)
+        while remaining and len(windows) < fragments:
+            # Pick the window (starting a little before a hit) that covers the most hits not yet shown.
+            best = max(remaining, key=lambda i: sum(1 for j in remaining if i - lead <= j <= i - lead + words - 1))
+            lo = max(0, best - lead)
+            hi = min(len(tokens) - 1, lo + words - 1)
+            windows.append((lo, hi))
+            remaining = [j for j in remaining if not lo <= j <= hi and all(not a <= j <= b for a, b in windows)]
+        windows.sort()
+    out = []
+    marked = [tokens[i] for i in hit_idx]
+    for lo, hi in windows:
+        start, end = tokens[lo].start, tokens[hi].end
+        out.append(Fragment(_segments(text, start, end, marked), cut_before=lo > 0, cut_after=hi < len(tokens) - 1))
+    return out
+
+
+def mark_spans(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[str, str | None]]:
+    """Cut text into (piece, class) by non-overlapping spans (start, end, class); overlaps keep the first."""
+    out: list[tuple[str, str | None]] = []
+    pos = 0
+    for start, end, cls in sorted(spans):
+        start, end = max(start, pos), min(end, len(text))
+        if start >= end:
+            continue
+        if start > pos:
+            out.append((text[pos:start], None))
+        out.append((text[start:end], cls))
+        pos = end
+    if pos < len(text):
+        out.append((text[pos:], None))
+    return out
+
+
+def query_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int, str]]:
+    """Offsets of tokens of ``text`` that match the query's terms (for the article page)."""
+    keys, prefixes = query_terms(parsed.ast)
+    if not keys and not prefixes:
+        return []
+    matches = _matcher(keys, prefixes)
+    return [(t.start, t.end, "hit") for t in tokenize(text) if matches(t.key)]
+
+
+def batch_key(article_ids: Sequence[int]) -> str:
+    """A stable key for a batch of articles (alert mails use it as their once-only period)."""
+    digest = hashlib.sha256(",".join(str(i) for i in sorted(article_ids)).encode()).hexdigest()
+    return digest[:20]

@@ -1,0 +1,159 @@
+"""Alerts stage: after each collection run, mail new matches of saved searches, and tell operators of silent sources.
+
+New matches are recorded in ``alert_hits`` before anything is sent, and each batch goes out through the one
+mail path (:func:`reports.mailer.deliver`) with a period key derived from the batch's article ids, so a
+retried or crashed run re-sends the same batch at most once and never mails an article twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import importlib.util
+import logging
+from email.message import EmailMessage
+
+from archive.db import Database, iso, utcnow
+from archive.search import SearchFilters, batch_key, iter_all, parse_query
+from archive.users import SavedSearch, due_saved_searches, get_user_by_id, mark_checked
+from odjek.runner import StageContext, StageReport
+from odjek.settings import Settings
+from reports.mailer import deliver
+
+NAME = "alerts"
+ORDER = 60
+LOGGER = logging.getLogger(__name__)
+
+MAX_LISTED_HITS = 50  # per mail; the rest are counted and linked
+RECHECK_OVERLAP = dt.timedelta(days=1)  # look back this far before the last check, in case of late commits
+
+
+def run(ctx: StageContext) -> StageReport:
+    """Check every due saved search, then the silent-source alert for operators."""
+    report = StageReport(NAME)
+    now = utcnow()
+    for saved in due_saved_searches(ctx.db, now):
+        report.processed += 1
+        try:
+            sent = check_saved_search(ctx.settings, ctx.db, saved, now)
+        except Exception:  # one broken saved search must not stop the others; the error is logged with its id
+            LOGGER.exception("alert for saved search %s failed", saved.id)
+            report.failed += 1
+            continue
+        report.succeeded += 1
+        report.details.setdefault("alert_mails", 0)
+        report.details["alert_mails"] += sent
+    report.details["silent_sources"] = silent_source_alert(ctx.settings, ctx.db, now)
+    return report
+
+
+def new_matches(db: Database, saved: SavedSearch, now: dt.datetime) -> list[int]:
+    """Record matches archived since the search was saved in alert_hits; return the ids not yet mailed."""
+    parsed = parse_query(saved.query)
+    if parsed.error:
+        LOGGER.warning("saved search %s cannot be searched: %s", saved.id, parsed.error)
+        return []
+    filters = SearchFilters.from_dict(saved.filters)
+    since = saved.created_at
+    if saved.last_checked_at and saved.last_checked_at - RECHECK_OVERLAP > since:
+        since = saved.last_checked_at - RECHECK_OVERLAP
+    filters.extracted_after = iso(since)
+    ids = [hit.id for hit in iter_all(db, parsed, filters)]
+    found = iso(now)
+    with db.transaction() as tx:
+        tx.executemany("INSERT INTO alert_hits (saved_search_id, article_id, found_at) VALUES (?, ?, ?)"
+                       " ON CONFLICT (saved_search_id, article_id) DO NOTHING",
+                       [(saved.id, article_id, found) for article_id in ids])
+    rows = db.query("SELECT article_id FROM alert_hits WHERE saved_search_id = ? AND sent_at IS NULL"
+                    " ORDER BY article_id", (saved.id,))
+    return [int(r["article_id"]) for r in rows]
+
+
+def check_saved_search(settings: Settings, db: Database, saved: SavedSearch, now: dt.datetime) -> int:
+    """Mail one saved search's unsent matches to its owner; returns the number of mails handed over."""
+    user = get_user_by_id(db, saved.user_id)
+    pending = new_matches(db, saved, now)
+    mails = 0
+    if pending and user is not None and user.email:
+        message = alert_message(settings, db, saved, pending)
+        results = deliver(settings, db, message, kind=f"alert:{saved.id}", period=batch_key(pending),
+                          recipients=[user.email])
+        if all(r.state in {"sent", "written", "skipped"} for r in results):
+            marks = ", ".join("?" for _ in pending)
+            with db.transaction() as tx:
+                tx.execute(f"UPDATE alert_hits SET sent_at = ? WHERE saved_search_id = ? AND article_id IN ({marks})",
+                           [iso(utcnow()), saved.id, *pending])
+            mails = sum(1 for r in results if r.state in {"sent", "written"})
+        else:
+            LOGGER.warning("alert mail for saved search %s not delivered; will retry next run", saved.id)
+    elif pending:
+        LOGGER.warning("saved search %s has %d new match(es) but its user has no email address", saved.id,
+                       len(pending))
+    mark_checked(db, saved.id, now)
+    return mails
+
+
+def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_ids: list[int]) -> EmailMessage:
+    """A plain-text and HTML mail listing the new matches with links to the web UI."""
+    from archive.articles import get_articles
+
+    articles = get_articles(db, article_ids[:MAX_LISTED_HITS])
+    base = settings.base_url.rstrip("/")
+    msg = EmailMessage()
+    msg["Subject"] = f"Odjek: {len(article_ids)} new match(es) for “{saved.name}”"
+    lines = [f"New articles for your saved search “{saved.name}” ({saved.query}):", ""]
+    items = []
+    for a in articles:
+        when = a.published.strftime("%Y-%m-%d %H:%M") if a.published else ""
+        lines.append(f"- {a.title} ({a.source_id}, {when})\n  {base}/article/{a.id}\n  original: {a.url}")
+        items.append(f'<li><a href="{html.escape(f"{base}/article/{a.id}")}">{html.escape(a.title or "")}</a>'
+                     f" — {html.escape(a.source_id)}, {html.escape(when)}</li>")
+    if len(article_ids) > len(articles):
+        lines.append(f"… and {len(article_ids) - len(articles)} more.")
+    msg.set_content("\n".join(lines))
+    msg.add_alternative(f"<p>New articles for your saved search “{html.escape(saved.name)}”:</p>"
+                        f"<ul>{''.join(items)}</ul>", subtype="html")
+    return msg
+
+
+def silent_source_alert(settings: Settings, db: Database, now: dt.datetime) -> str:
+    """Mail operators the sources that went silent (via archive.health once it exists); returns what happened."""
+    if importlib.util.find_spec("archive.health") is None:
+        LOGGER.warning("archive.health is not available yet: the silent-source alert is skipped")
+        return "skipped: archive.health not available"
+    from archive.health import source_health
+
+    rows = source_health(db, settings)
+    silent = [r for r in rows if _is_silent(r)]
+    if not silent:
+        return "none silent"
+    if not settings.ops_recipients:
+        LOGGER.warning("%d silent source(s) but no ops_recipients configured", len(silent))
+        return f"{len(silent)} silent, no recipients"
+    names = sorted(_field(r, "source_id") or _field(r, "id") or "?" for r in silent)
+    msg = EmailMessage()
+    msg["Subject"] = f"Odjek: {len(names)} source(s) silent"
+    msg.set_content("These sources delivered nothing in their last runs:\n\n" + "\n".join(f"- {n}" for n in names))
+    # One mail per day per set of silent sources: a source that stays silent is not re-announced every run.
+    deliver(settings, db, msg, kind="ops:silent-sources", period=f"{now.date().isoformat()}:{batch_key_names(names)}",
+            recipients=settings.ops_recipients)
+    return f"{len(names)} silent: {', '.join(names)}"
+
+
+def _field(row, name: str):
+    return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
+
+
+def _is_silent(row) -> bool:
+    for name in ("silent", "is_silent", "stale"):
+        value = _field(row, name)
+        if value is not None:
+            return bool(value)
+    status = _field(row, "status")
+    return status in {"silent", "stale"}
+
+
+def batch_key_names(names: list[str]) -> str:
+    import hashlib
+
+    return hashlib.sha256(",".join(names).encode()).hexdigest()[:12]
