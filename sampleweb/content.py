@@ -175,6 +175,11 @@ class SampleArticle:
 
         return (self.published.date() - DEMO_TODAY).days
 
+    @property
+    def path(self) -> str:
+        """Alias of ``url_path`` (the article's URL path on its outlet)."""
+        return self.url_path
+
     def url(self, base_url: str) -> str:
         """The canonical URL of this article under ``base_url`` (``http://host:port``)."""
         return base_url.rstrip("/") + self.url_path
