@@ -1,0 +1,54 @@
+"""Item pipeline: the one place crawl results reach the archive (through :class:`crawlers.store.CrawlStore`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure
+
+LOGGER = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    """Hands each item to the crawl's store; writes the per-source summary when the spider closes."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def store(self):
+        return self.crawler.spider.store
+
+    def process_item(self, item):
+        if isinstance(item, DiscoveryOutcome):
+            self.store.discovery(item)
+        elif isinstance(item, FetchedPage):
+            self.store.fetched(item)
+        elif isinstance(item, FetchFailure):
+            self.store.failed(item)
+        else:
+            LOGGER.warning("unexpected item %r ignored", type(item).__name__)
+        return item
+
+    def close_spider(self):
+        summary = {"sources": self.store.summary(), "stats": _stats(self.crawler)}
+        path = self.crawler.settings.get("ODJEK_SUMMARY_PATH")
+        if path:
+            Path(path).write_text(json.dumps(summary, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+def _stats(crawler) -> dict:
+    """The Scrapy stats worth keeping: response counts, elapsed time, peak memory, close reason."""
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    keep = ("elapsed_time_seconds", "finish_reason", "memusage/max", "downloader/request_count",
+            "downloader/response_count", "item_scraped_count", "robotstxt/forbidden", "retry/count")
+    out = {k: stats.get(k) for k in keep if k in stats}
+    out["status_counts"] = {k.rsplit("/", 1)[-1]: v for k, v in stats.items()
+                            if k.startswith("downloader/response_status_count/")}
+    return out

@@ -1,0 +1,209 @@
+"""The two spiders: one generic discovery spider configured per outlet, and the frontier fetch spider.
+
+Spiders only request and yield typed items (:mod:`crawlers.items`); pipelines store them. The fetch
+spider takes its work from a queue object handed to it (claims on the frontier), never from the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+
+from crawlers.canonical import canonical_link
+from crawlers.errors import exception_reason, status_reason
+from crawlers.feeds import parse_feed
+from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure
+from crawlers.sections import section_links
+from crawlers.sitemaps import parse_sitemap, robots_sitemaps
+from schemas.config import Section, Source
+from schemas.records import DiscoveredUrl, FrontierEntry, RawPage
+
+LOGGER = logging.getLogger(__name__)
+
+SITEMAP_MAX_DEPTH = 3
+
+
+def response_headers(response) -> dict[str, str]:
+    """Response headers as a plain str → str dict (repeated headers joined with ', ')."""
+    out = {}
+    for name, values in response.headers.items():
+        key = name.decode("latin-1")
+        out[key] = ", ".join(v.decode("latin-1") for v in values)
+    return out
+
+
+def _header(response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _robots_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+
+
+class DiscoverSpider(scrapy.Spider):
+    """Reads each configured source's feeds, sitemaps (incl. robots.txt Sitemap: lines) and section pages."""
+
+    name = "odjek_discover"
+
+    def __init__(self, sources: list[Source], feed_states: Mapping[str, tuple[str | None, str | None]] | None = None,
+                 section_max_pages: int = 5, store=None, **kwargs):
+        super().__init__(**kwargs)
+        self.sources = list(sources)
+        self.feed_states = dict(feed_states or {})
+        self.section_max_pages = section_max_pages
+        self.store = store  # used by the pipeline, never by the spider
+
+    async def start(self):
+        for request in self.start_requests_for_sources():
+            yield request
+
+    def start_requests_for_sources(self) -> Iterator[scrapy.Request]:
+        """Interleave sources so one outlet's many feeds do not queue ahead of everyone else."""
+        queues = [list(self._source_requests(source)) for source in self.sources]
+        while any(queues):
+            for queue in queues:
+                if queue:
+                    yield queue.pop(0)
+
+    def _source_requests(self, source: Source) -> Iterator[scrapy.Request]:
+        for feed in source.feeds:
+            etag, modified = self.feed_states.get(feed, (None, None))
+            headers = {}
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+            yield scrapy.Request(feed, headers=headers, callback=self.parse_feed, errback=self.failed,
+                                 dont_filter=True, meta={"source": source, "kind": "feed",
+                                                         "handle_httpstatus_list": [304]})
+        for sitemap in source.sitemaps:
+            yield self._sitemap_request(source, sitemap, depth=0)
+        max_pages = min(self.section_max_pages, source.crawl.max_pages or self.section_max_pages)
+        for section in source.sections:
+            yield scrapy.Request(section.url, callback=self.parse_section, errback=self.failed, dont_filter=True,
+                                 meta={"source": source, "kind": "section", "section": section, "page": 1,
+                                       "max_pages": max_pages})
+
+    def _sitemap_request(self, source: Source, url: str, depth: int) -> scrapy.Request:
+        is_robots = urlsplit(url).path.rstrip("/").endswith("robots.txt")
+        return scrapy.Request(url, callback=self.parse_robots if is_robots else self.parse_sitemap,
+                              errback=self.failed, dont_filter=True,
+                              meta={"source": source, "kind": "robots" if is_robots else "sitemap", "depth": depth})
+
+    # Callbacks --------------------------------------------------------------------------------------
+    def parse_feed(self, response):
+        source: Source = response.meta["source"]
+        outcome = DiscoveryOutcome(source_id=source.id, kind="feed", url=response.request.url, status=response.status,
+                                   etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"))
+        if response.status == 304:
+            outcome.not_modified = True
+            return outcome
+        parsed = parse_feed(response.body, response.url, source.id, response_headers(response))
+        outcome.entries, outcome.error, outcome.warnings = parsed.entries, parsed.error, parsed.warnings
+        outcome.newest_entry = parsed.newest
+        return outcome
+
+    def parse_sitemap(self, response):
+        source: Source = response.meta["source"]
+        depth = response.meta.get("depth", 0)
+        parsed = parse_sitemap(response.body, response.url, source.id,
+                               self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or 50_000_000)
+        yield DiscoveryOutcome(source_id=source.id, kind="sitemap", url=response.request.url, status=response.status,
+                               entries=parsed.entries, error=parsed.error)
+        if parsed.children and source.crawl.follow_sitemap_index and depth < SITEMAP_MAX_DEPTH:
+            for child in parsed.children:
+                yield self._sitemap_request(source, child, depth + 1)
+
+    def parse_robots(self, response):
+        source: Source = response.meta["source"]
+        found = robots_sitemaps(response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace"),
+                                response.url)
+        if not found:
+            yield DiscoveryOutcome(source_id=source.id, kind="robots", url=response.url, status=response.status,
+                                   error="empty: robots.txt announces no Sitemap: lines")
+            return
+        for url in found:
+            yield self._sitemap_request(source, url, depth=1)
+
+    def parse_section(self, response):
+        source: Source = response.meta["source"]
+        section: Section = response.meta["section"]
+        page = response.meta["page"]
+        text = response.text if hasattr(response, "text") else ""
+        links = section_links(text, response.url, section.url, section.link_pattern)
+        entries = [DiscoveredUrl(url=url, source_id=source.id, via="section", title=title)
+                   for url, title in links.articles]
+        error = None if entries or page > 1 else f"empty: no links match {section.link_pattern!r}"
+        yield DiscoveryOutcome(source_id=source.id, kind="section", url=response.url, status=response.status,
+                               entries=entries, error=error)
+        if entries and page < response.meta["max_pages"]:
+            for next_url in links.next_pages[:1]:
+                yield response.request.replace(url=next_url, meta={**response.meta, "page": page + 1})
+
+    def failed(self, failure):
+        request = failure.request
+        source: Source = request.meta["source"]
+        kind = request.meta.get("kind", "feed")
+        reason, _ = exception_reason(failure.value, self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        if kind == "robots" and reason.startswith("http 404"):
+            reason = "empty: no robots.txt"
+        status = getattr(getattr(failure.value, "response", None), "status", None)
+        return DiscoveryOutcome(source_id=source.id, kind=kind, url=request.url, error=reason, status=status)
+
+
+class FetchSpider(scrapy.Spider):
+    """Fetches claimed frontier entries; more are claimed whenever the crawl runs dry."""
+
+    name = "odjek_fetch"
+
+    def __init__(self, queue=None, store=None, **kwargs):
+        super().__init__(**kwargs)
+        self.queue = queue  # claims frontier entries (crawlers.store.FrontierQueue)
+        self.store = store  # used by the pipeline, never by the spider
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider
+
+    async def start(self):
+        for request in self._requests(self.queue.claim_round()):
+            yield request
+
+    def _requests(self, entries: Iterable[FrontierEntry]) -> Iterator[scrapy.Request]:
+        for entry in entries:
+            yield scrapy.Request(entry.canonical_url, callback=self.parse_page, errback=self.failed,
+                                 dont_filter=True, meta={"entry": entry})
+
+    def on_idle(self):
+        requests = list(self._requests(self.queue.claim_round()))
+        if not requests:
+            return
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def parse_page(self, response):
+        entry: FrontierEntry = response.meta["entry"]
+        if not 200 <= response.status < 300:
+            reason, retryable = status_reason(response.status)
+            return FetchFailure(entry, reason, retryable)
+        page = RawPage(frontier_id=entry.id, final_url=response.url, status=response.status,
+                       headers=response_headers(response), body=response.body,
+                       fetched_at=dt.datetime.now(dt.UTC))
+        return FetchedPage(entry, page, canonical_link(response.body, response.url))
+
+    def failed(self, failure):
+        entry: FrontierEntry = failure.request.meta["entry"]
+        reason, retryable = exception_reason(failure.value, self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        return FetchFailure(entry, reason, retryable)
+

@@ -1,0 +1,205 @@
+"""Storage side of the crawl: frontier claims for the fetch spider, and what the pipelines write.
+
+Everything here goes through the archive modules (``archive.frontier``, ``archive.articles``,
+``archive.sources``); the only SQL of its own is adopting a page's declared canonical URL, which must
+check and update the unique ``canonical_url`` in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from archive.articles import record_fetched
+from archive.db import Database, iso, utcnow
+from archive.frontier import add_urls, claim, record_failure, set_state
+from archive.sources import FeedState, get_feed_state, save_feed_state
+from crawlers.canonical import canonicalize_url
+from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure
+from schemas.records import DiscoveredUrl, FrontierEntry, FrontierState
+
+LOGGER = logging.getLogger(__name__)
+
+DISCOVERY_FLUSH = 200
+
+
+@dataclass
+class SourceTally:
+    """Per-source counters of one crawl, written to the summary the stage runner reads."""
+
+    found: int = 0
+    discovered: int = 0
+    capped: int = 0
+    not_modified: int = 0
+    fetched: int = 0
+    failed: int = 0
+    retry_later: int = 0
+    duplicates: int = 0
+    skipped_robots: int = 0
+    failed_by_reason: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        out = {k: v for k, v in self.__dict__.items() if k != "failed_by_reason"}
+        out["failed_by_reason"] = dict(self.failed_by_reason)
+        return out
+
+
+class FrontierQueue:
+    """Claims ``new`` frontier entries round-robin per source, so every host has work queued at once."""
+
+    def __init__(self, db: Database, owner: str, source_ids: Sequence[str], per_source: int, lease_s: int,
+                 max_entries: int | None = None):
+        self.db = db
+        self.owner = owner
+        self.source_ids = list(source_ids)
+        self.per_source = per_source
+        self.lease_s = lease_s
+        self.remaining = max_entries
+        self.claimed = 0
+
+    def _due_sources(self) -> list[str]:
+        now = iso(utcnow())
+        rows = self.db.query(
+            "SELECT DISTINCT source_id FROM frontier WHERE state = ? AND (lease_until IS NULL OR lease_until < ?)"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", (FrontierState.NEW.value, now, now))
+        due = {r["source_id"] for r in rows}
+        return [s for s in self.source_ids if s in due]
+
+    def claim_round(self) -> list[FrontierEntry]:
+        """Claim up to ``per_source`` due entries of every source; interleaved by source."""
+        if self.remaining is not None and self.remaining <= 0:
+            return []
+        batches = []
+        for source_id in self._due_sources():
+            limit = self.per_source if self.remaining is None else min(self.per_source, self.remaining)
+            if limit <= 0:
+                break
+            batch = claim(self.db, FrontierState.NEW, limit, self.owner, self.lease_s, source_ids=[source_id])
+            batches.append(batch)
+            if self.remaining is not None:
+                self.remaining -= len(batch)
+        entries = [e for group in _interleave(batches) for e in group]
+        self.claimed += len(entries)
+        return entries
+
+
+def _interleave(batches: list[list[FrontierEntry]]):
+    """[[a1, a2], [b1]] → [[a1], [b1], [a2]] (one entry per source in turn)."""
+    longest = max((len(b) for b in batches), default=0)
+    for i in range(longest):
+        yield [b[i] for b in batches if i < len(b)]
+
+
+class CrawlStore:
+    """Writes pipeline items to the archive and keeps the per-source tally."""
+
+    def __init__(self, db: Database, owner: str, *, max_attempts: int = 3, max_urls_per_source: int = 1000):
+        self.db = db
+        self.owner = owner
+        self.max_attempts = max_attempts
+        self.max_urls_per_source = max_urls_per_source
+        self.tally: dict[str, SourceTally] = {}
+        self._pending: dict[str, list[DiscoveredUrl]] = {}
+        self._submitted: Counter = Counter()
+
+    def source(self, source_id: str) -> SourceTally:
+        return self.tally.setdefault(source_id, SourceTally())
+
+    # Discovery -----------------------------------------------------------------------------------------
+    def discovery(self, outcome: DiscoveryOutcome) -> None:
+        """Queue an outcome's URLs for the frontier, note its errors, keep a feed's conditional-GET state."""
+        tally = self.source(outcome.source_id)
+        if outcome.error:
+            tally.errors.append(f"{outcome.kind} {outcome.url}: {outcome.error}")
+        tally.warnings.extend(f"{outcome.kind} {outcome.url}: {w}" for w in outcome.warnings)
+        if outcome.not_modified:
+            tally.not_modified += 1
+        tally.found += len(outcome.entries)
+        room = self.max_urls_per_source - self._submitted[outcome.source_id]
+        taken = outcome.entries[: max(room, 0)]
+        if len(taken) < len(outcome.entries):
+            tally.capped += len(outcome.entries) - len(taken)
+        self._submitted[outcome.source_id] += len(taken)
+        self._pending.setdefault(outcome.source_id, []).extend(taken)
+        if len(self._pending[outcome.source_id]) >= DISCOVERY_FLUSH:
+            self.flush(outcome.source_id)
+        if outcome.kind == "feed":
+            self._save_feed_state(outcome)
+
+    def flush(self, source_id: str | None = None) -> None:
+        """Write queued URLs to the frontier (canonical URL unique: known ones are ignored)."""
+        for sid in [source_id] if source_id else list(self._pending):
+            batch = self._pending.pop(sid, [])
+            if batch:
+                self.source(sid).discovered += add_urls(self.db, batch, canonicalize=canonicalize_url)
+
+    def _save_feed_state(self, outcome: DiscoveryOutcome) -> None:
+        now = utcnow()
+        state = get_feed_state(self.db, outcome.url) or FeedState(outcome.url, outcome.source_id)
+        state.source_id = outcome.source_id
+        state.last_fetch_at = now
+        if outcome.status is not None:
+            state.last_status = outcome.status
+        if outcome.error is None:
+            state.last_success_at = now
+            if not outcome.not_modified:
+                # Validators only from a full 200 answer; a 304 keeps the ones it confirmed.
+                state.etag = outcome.etag
+                state.last_modified = outcome.last_modified
+        newest = outcome.newest_entry
+        if isinstance(newest, dt.datetime) and (state.last_entry_at is None or newest > state.last_entry_at):
+            state.last_entry_at = newest
+        save_feed_state(self.db, state)
+
+    # Fetching ------------------------------------------------------------------------------------------
+    def fetched(self, item: FetchedPage) -> None:
+        """Store a page; a page whose declared canonical URL is another entry's ends as that entry's duplicate."""
+        entry, tally = item.entry, self.source(item.entry.source_id)
+        duplicate = self._adopt_canonical(entry, item.declared_canonical)
+        if duplicate is not None:
+            tally.duplicates += 1
+            return
+        if record_fetched(self.db, entry, item.page, self.owner):
+            tally.fetched += 1
+        else:
+            LOGGER.warning("lease on %s (#%d) lost to another worker; page not stored", entry.url, entry.id)
+
+    def _adopt_canonical(self, entry: FrontierEntry, declared: str | None) -> int | None:
+        """Take the page's canonical URL as this entry's key, or mark the entry a duplicate of its owner."""
+        if not declared or declared == entry.canonical_url:
+            return None
+        with self.db.transaction() as tx:
+            other = tx.one("SELECT id FROM frontier WHERE canonical_url = ? AND id <> ?", (declared, entry.id))
+            if other is not None:
+                other_id = int(other["id"])
+                set_state(tx, entry.id, FrontierState.NOT_ARTICLE, self.owner,
+                          error=f"duplicate of {other_id} (rel=canonical {declared})")
+                LOGGER.info("%s (#%d) declares canonical %s, already #%d: duplicate",
+                            entry.url, entry.id, declared, other_id)
+                return other_id
+            tx.execute("UPDATE frontier SET canonical_url = ?, updated_at = ? WHERE id = ?",
+                       (declared, iso(utcnow()), entry.id))
+        return None
+
+    def failed(self, item: FetchFailure) -> None:
+        """Record a failed fetch (retryable ones come back after a backoff until max_attempts)."""
+        tally = self.source(item.entry.source_id)
+        if item.kind == "robots":
+            tally.skipped_robots += 1
+        state = record_failure(self.db, item.entry, item.reason, self.owner, retryable=item.retryable,
+                               max_attempts=self.max_attempts)
+        if state == FrontierState.FAILED:
+            tally.failed += 1
+            tally.failed_by_reason[item.kind] += 1
+        else:
+            tally.retry_later += 1
+        LOGGER.info("fetch failed %s (#%d, %s): %s", item.entry.url, item.entry.id, item.entry.source_id, item.reason)
+
+    def summary(self) -> dict:
+        self.flush()
+        return {sid: t.as_dict() for sid, t in sorted(self.tally.items())}
