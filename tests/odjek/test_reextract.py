@@ -1,0 +1,57 @@
+"""odjek reextract: extraction runs again from stored raw pages, replacing rather than adding articles."""
+
+import datetime as dt
+import json
+
+from click.testing import CliRunner
+
+from archive import frontier, open_archive
+from archive.articles import record_fetched
+from odjek.cli import main
+from schemas.records import DiscoveredUrl, FrontierState, RawPage
+
+PAGE = """<!doctype html><html lang="sr"><head><meta charset="utf-8"><title>{title}</title></head><body>
+<nav><a href="/">Почетна</a> <a href="/drustvo">Друштво</a></nav>
+<article><h1>{title}</h1><p>{body}</p><p>Управа за сарадњу с дијаспором и Србима у региону организовала је
+трибину о положају српске заједнице, а представници удружења из дијаспоре говорили су о школама и језику.</p>
+<p>Скуп је окупио више од стотину учесника из осам земаља, а следећи је заказан за јесен.</p></article>
+<footer>Сва права задржана</footer></body></html>"""
+
+
+def _fetched_archive(tmp_path, monkeypatch):
+    monkeypatch.setenv("ODJEK_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("ODJEK_DATABASE_URL", raising=False)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n"
+                       "  - {id: one, name: One, country: RS, languages: [sr], group: domestic,"
+                       " feeds: ['http://127.0.0.1:9/f']}\n"
+                       "  - {id: two, name: Two, country: RS, languages: [sr], group: domestic,"
+                       " feeds: ['http://127.0.0.2:9/f']}\n", encoding="utf-8")
+    monkeypatch.setenv("ODJEK_SOURCES_FILE", str(sources))
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    for source, host in (("one", "127.0.0.1"), ("two", "127.0.0.2")):
+        frontier.add_urls(db, [DiscoveredUrl(f"http://{host}/vest/{i}", source, "feed") for i in range(3)])
+    for entry in frontier.claim(db, FrontierState.NEW, 10, "t"):
+        html = PAGE.format(title=f"Вест {entry.id}", body=f"Прва реченица вести број {entry.id} о дијаспори.")
+        record_fetched(db, entry, RawPage(entry.id, entry.url, 200, {"content-type": "text/html; charset=utf-8"},
+                                          html.encode(), dt.datetime(2026, 3, 16, 9, tzinfo=dt.UTC)), "t")
+    return db
+
+
+def test_reextract_is_idempotent_and_filters_by_source(tmp_path, monkeypatch):
+    db = _fetched_archive(tmp_path, monkeypatch)
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", "--stage", "extract"]).exit_code == 0
+    before = db.query("SELECT id, frontier_id, title, text FROM articles ORDER BY id")
+    assert len(before) == 6 and all("дијаспор" in row["text"] for row in before)
+
+    result = runner.invoke(main, ["reextract", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.splitlines()[-1])["selected"] == 6
+    assert db.query("SELECT id, frontier_id, title, text FROM articles ORDER BY id") == before
+
+    only_two = runner.invoke(main, ["reextract", "--source", "two", "--json"])
+    assert json.loads(only_two.output.splitlines()[-1])["selected"] == 3
+    later = runner.invoke(main, ["reextract", "--since", "2026-03-17", "--json"])
+    assert json.loads(later.output.splitlines()[-1])["selected"] == 0
+    assert frontier.counts_by_state(db) == {"extracted": 6}
