@@ -75,7 +75,11 @@ def discover(web: SampleWeb, source: dict) -> set[str]:
         found |= {canonical(e.link) for e in parsed.entries}
     pending = list(source.get("sitemaps", []))
     while pending:
-        tag, locs = sitemap_locs(pending.pop())
+        url = pending.pop()
+        if url.endswith("/robots.txt"):
+            pending += re.findall(r"^Sitemap: (\S+)$", fetch(url)[2].decode(), re.M)
+            continue
+        tag, locs = sitemap_locs(url)
         if tag == f"{SM}sitemapindex":
             pending += locs
         else:
@@ -114,6 +118,7 @@ def test_sources_file_validates_and_points_at_live_addresses(web, tmp_path):
         assert source.hosts == {urlsplit(web.base_url(source.id)).hostname}
     kinds = {s.id: (bool(s.feeds), bool(s.sitemaps), bool(s.sections)) for s in sources}
     assert kinds["novi-pogled"] == (False, True, False)
+    assert next(s for s in sources if s.id == "novi-pogled").sitemaps[0].endswith("/robots.txt")
     assert kinds["podgoricki-dnevnik"] == (False, False, True)
     assert kinds["srpske-novine-zagreb"] == (False, False, True)
 
