@@ -348,3 +348,21 @@ def migrate(db: Database) -> list[int]:
 
 def schema_version(db: Database) -> int:
     return max(applied_versions(db), default=0)
+
+
+# 200s: story clustering (nlp/cluster.py, archive/clusters.py) -----------------------------------
+
+CLUSTERING_SCHEMA = """
+ALTER TABLE article_signatures ADD COLUMN shingle_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE article_signatures ADD COLUMN word_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE article_signatures ADD COLUMN scheme TEXT NOT NULL DEFAULT '';
+CREATE TABLE cluster_state (
+    name TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+INSERT INTO cluster_state (name, value) VALUES ('generation', 0);
+CREATE INDEX clusters_first_seen ON clusters (first_seen);
+CREATE INDEX clusters_outlets ON clusters (outlet_count, last_seen);
+"""
+
+MIGRATIONS.append(Migration(200, "clustering: signature sizes and scheme, cluster generation", common=CLUSTERING_SCHEMA))
