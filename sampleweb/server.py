@@ -270,6 +270,14 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError) as exc:
             logger.debug("%s: client went away during %s: %s", self.server.site.outlet.id, self.path, exc)
             self.close_connection = True
+        except Exception:
+            # A bug in the sample web itself: say so loudly, answer 500, keep the other outlets serving.
+            logger.exception("%s: error serving %s", self.server.site.outlet.id, self.path)
+            self.close_connection = True
+            try:
+                self.send_error(500, "sample web error")
+            except OSError:
+                pass  # the client is gone too; the error is already logged above
 
     def _hang(self) -> None:
         """Never answer: hold the connection until the server stops or HANG_MAX_S passes, then drop it."""
