@@ -33,7 +33,8 @@ def status_reason(status: int, detail: str = "") -> tuple[str, bool]:
     return text, status in RETRYABLE_STATUS
 
 
-def exception_reason(exc: BaseException, timeout_s: float | None = None) -> tuple[str, bool]:
+def exception_reason(exc: BaseException, timeout_s: float | None = None, max_bytes: int | None = None,
+                     note: str = "") -> tuple[str, bool]:
     """Reason and retryability for a download exception (Scrapy, Twisted or our own)."""
     from scrapy import exceptions as sx
     from scrapy.spidermiddlewares.httperror import HttpError
@@ -43,8 +44,7 @@ def exception_reason(exc: BaseException, timeout_s: float | None = None) -> tupl
     name = type(exc).__name__
     message = " ".join(str(exc).split())[:300]
     if isinstance(exc, HttpError):
-        response = exc.response
-        return status_reason(response.status, str(response.meta.get("odjek_retry_note", "")))
+        return status_reason(exc.response.status, note)
     if isinstance(exc, RefusedAddress):
         return message if message.startswith(("refused", "dns")) else f"refused: {message}", False
     if isinstance(exc, sx.IgnoreRequest):
@@ -57,7 +57,8 @@ def exception_reason(exc: BaseException, timeout_s: float | None = None) -> tupl
             return f"too large: {message}", False
         return f"error: request dropped ({message or name})", False
     if isinstance(exc, sx.DownloadCancelledError) or "maxsize" in message.lower():
-        return f"too large: {message or 'download cancelled at the size limit'}", False
+        limit = f"more than {max_bytes} bytes" if max_bytes else "over the size limit"
+        return f"too large: {message or limit + ', download cancelled'}", False
     if isinstance(exc, sx.DownloadTimeoutError) or "timeout" in name.lower() or "took longer than" in message:
         limit = f" within {timeout_s:g}s" if timeout_s else ""
         return f"timeout: no complete response{limit}", True

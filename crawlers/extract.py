@@ -216,9 +216,10 @@ def read_metadata(tree: HtmlElement, url: str, options: ExtractionOptions) -> Pa
     if not author and options.author_from_body:
         author = extract_author(tree)
     site_name = (found.sitename or "").lstrip("@") or None
+    items = jsonld_items(tree)
     return PageMeta(title=_clean(title), author=_clean(author), description=_clean(found.description),
                     site_name=_clean(site_name), canonical_url=canonical_url(tree, url),
-                    published=published_date(tree, url, options), page_type=page_type(tree))
+                    published=published_date(tree, url, items, options), page_type=page_type(tree, items))
 
 
 def _clean(value: str | None) -> str | None:
@@ -241,41 +242,88 @@ def canonical_url(tree: HtmlElement, url: str) -> str | None:
     return None
 
 
-def page_type(tree: HtmlElement) -> str | None:
-    """og:type or the first JSON-LD @type, lowercased (``article``, ``newsarticle``, ``website`` …)."""
+def jsonld_items(tree: HtmlElement) -> list[dict]:
+    """The objects of the page's JSON-LD blocks (top level, lists and @graph), unreadable blocks skipped."""
+    items: list[dict] = []
+    for raw in tree.xpath("//script[@type='application/ld+json']/text()")[:8]:
+        try:
+            data = json.loads(str(raw))
+        except ValueError:
+            continue
+        for item in data if isinstance(data, list) else [data]:
+            if not isinstance(item, dict):
+                continue
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                items.extend(g for g in graph if isinstance(g, dict))
+            else:
+                items.append(item)
+    return items
+
+
+def page_type(tree: HtmlElement, items: list[dict]) -> str | None:
+    """og:type or the first JSON-LD @type that is not the site's own, lowercased (``article``, ``website`` …)."""
     og = tree.xpath("//meta[@property='og:type'][@content]/@content")
     if og:
         return str(og[0]).strip().lower() or None
-    for script in tree.xpath("//script[@type='application/ld+json']/text()")[:5]:
-        kind = _jsonld_type(str(script))
-        if kind:
-            return kind
-    return None
-
-
-def _jsonld_type(raw: str) -> str | None:
-    """The first @type found in a JSON-LD block (top level or @graph), lowercased."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
     for item in items:
-        kind = item.get("@type") if isinstance(item, dict) else None
+        kind = item.get("@type")
         if isinstance(kind, list):
             kind = kind[0] if kind else None
-        if isinstance(kind, str) and kind.lower() not in {"organization", "breadcrumblist", "website"}:
+        if isinstance(kind, str) and kind.lower() not in {"organization", "breadcrumblist", "website", "webpage"}:
             return kind.lower()
     return None
 
 
-def published_date(tree: HtmlElement, url: str, options: ExtractionOptions) -> dt.datetime | None:
-    """Publication date by htmldate (original date preferred), as an aware UTC datetime."""
+# Machine-readable publication timestamps, most specific first.
+_TIMESTAMP_XPATHS = (
+    "//meta[@property='article:published_time' or @name='article:published_time'][@content]/@content",
+    "//meta[@itemprop='datePublished'][@content]/@content",
+    "//*[@itemprop='datePublished'][@datetime]/@datetime",
+    "//time[@pubdate][@datetime]/@datetime",
+)
+
+
+def declared_timestamp(tree: HtmlElement, items: list[dict], local_timezone: str) -> dt.datetime | None:
+    """A publication timestamp with a time of day, from meta, microdata, JSON-LD or <time pubdate>."""
+    candidates = [str(v) for xpath in _TIMESTAMP_XPATHS for v in tree.xpath(xpath)[:1]]
+    candidates += [str(item["datePublished"]) for item in items if isinstance(item.get("datePublished"), str)]
+    for raw in candidates:
+        raw = raw.strip()
+        if len(raw) <= 10:
+            continue  # a bare date: htmldate's answer is as good
+        parsed = to_utc(raw, local_timezone) or _rfc2822(raw)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _rfc2822(raw: str) -> dt.datetime | None:
+    """'Wed, 04 May 2022 02:41:00 GMT' as an aware UTC datetime, or None."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        parsed = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def published_date(tree: HtmlElement, url: str, items: list[dict], options: ExtractionOptions) -> dt.datetime | None:
+    """Publication date by htmldate (original date preferred), refined to the declared timestamp; UTC."""
     from htmldate import find_date
 
     found = find_date(tree, extensive_search=options.extensive_date_search, original_date=True,
                       outputformat="%Y-%m-%dT%H:%M:%S%z", url=url)
-    return to_utc(found, options.local_timezone) if found else None
+    dated = to_utc(found, options.local_timezone) if found else None
+    precise = declared_timestamp(tree, items, options.local_timezone)
+    # htmldate often answers with the URL's date only; a declared timestamp within a day of it
+    # (time zones) is the same publication, with its time of day.
+    if precise is not None and (dated is None or abs(precise - dated) <= dt.timedelta(days=1)):
+        return precise
+    return dated
 
 
 def to_utc(value: str, local_timezone: str) -> dt.datetime | None:
@@ -318,14 +366,38 @@ def _node_text(node) -> str:
 
 
 def _block_text(node) -> str:
-    """Paragraph-separated text of a body element: one line per block-level child."""
+    """Paragraph-separated text of a body element: one line per block child, or per <br> run."""
     if isinstance(node, str):
         return node.strip()
-    paragraphs = node.xpath(".//p | .//h2 | .//h3 | .//h4 | .//li | .//blockquote")
-    if not paragraphs:
-        return _node_text(node)
-    lines = [_node_text(p) for p in paragraphs if not p.xpath("ancestor::p | ancestor::li")]
+    for junk in node.xpath(".//script | .//style | .//noscript"):
+        junk.drop_tree()
+    paragraphs = [p for p in node.xpath(".//p | .//h2 | .//h3 | .//h4 | .//li | .//blockquote")
+                  if not p.xpath("ancestor::p | ancestor::li")]
+    if paragraphs:
+        lines = [_node_text(p) for p in paragraphs]
+    else:
+        # Old CMS templates separate paragraphs with <br><br> inside one <div>.
+        for br in node.iter("br"):
+            br.tail = "\n" + (br.tail or "")
+        lines = [" ".join(line.split()) for line in node.text_content().split("\n")]
     return "\n".join(line for line in lines if line)
+
+
+_LOCAL_DATE_RE = re.compile(
+    r"(?P<d>\d{1,2})\.\s*(?P<m>\d{1,2})\.\s*(?P<y>\d{4})\.?(?:\D{0,8}?(?P<H>\d{1,2})[:.](?P<M>\d{2}))?")
+
+
+def parse_local_datetime(raw: str, local_timezone: str) -> dt.datetime | None:
+    """'14.03.2025. u 10:15' (the D.M.YYYY[. HH:MM] of Serbian and German pages) in local time, as UTC."""
+    match = _LOCAL_DATE_RE.search(raw)
+    if not match:
+        return None
+    try:
+        local = dt.datetime(int(match["y"]), int(match["m"]), int(match["d"]),
+                            int(match["H"] or 0), int(match["M"] or 0), tzinfo=_zone(local_timezone))
+    except ValueError:
+        return None
+    return local.astimezone(dt.timezone.utc)
 
 
 def apply_override(tree: HtmlElement, override: ExtractOverride, meta: PageMeta, url: str,
@@ -359,7 +431,8 @@ def _override_date(tree: HtmlElement, selector: str, url: str, options: Extracti
 
     for node in select(tree, selector):
         raw = node if isinstance(node, str) else (node.get("datetime") or node.get("content") or _node_text(node))
-        parsed = to_utc(raw, options.local_timezone) if raw else None
+        parsed = (to_utc(raw, options.local_timezone) or parse_local_datetime(raw, options.local_timezone)
+                  if raw else None)
         if parsed is None and raw:
             found = find_date(f"<html><body><p>{_escape(raw)}</p></body></html>", extensive_search=True,
                               outputformat="%Y-%m-%dT%H:%M:%S%z")

@@ -115,7 +115,7 @@ def _bozo_text(result: Mapping) -> str:
     exc = result.get("bozo_exception")
     message = str(exc).strip() or type(exc).__name__
     line = getattr(exc, "getLineNumber", None)
-    if callable(line):
+    if callable(line) and not str(exc).strip():
         try:
             message += f" (line {line()})"
         except Exception:  # noqa: BLE001 - the line number is a nicety only

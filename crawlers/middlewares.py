@@ -133,11 +133,11 @@ class RetryAfterMiddleware:
         retries = request.meta.get("odjek_retries", 0)
         announced = retry_after_seconds(response.headers.get(b"Retry-After"))
         if announced is not None and announced > self.max_wait_s:
-            response.meta["odjek_retry_note"] = f"Retry-After {announced:g}s exceeds the {self.max_wait_s:g}s limit"
+            request.meta["odjek_retry_note"] = f"Retry-After {announced:g}s exceeds the {self.max_wait_s:g}s limit"
             return response
         if retries >= self.retry_times:
             note = f"after {retries} retries" + (f", Retry-After {announced:g}s" if announced is not None else "")
-            response.meta["odjek_retry_note"] = note
+            request.meta["odjek_retry_note"] = note
             return response
         wait = announced if announced is not None else self.backoff_s * (2 ** retries)
         host = urlsplit(request.url).hostname or ""

@@ -43,9 +43,12 @@ def _header(response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def _robots_url(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+def _failure_reason(crawler, failure) -> tuple[str, bool]:
+    """Reason and retryability of a failed request, with the crawl's limits and any retry note."""
+    settings = crawler.settings
+    note = str(failure.request.meta.get("odjek_retry_note", ""))
+    return exception_reason(failure.value, settings.getfloat("DOWNLOAD_TIMEOUT"), settings.getint("DOWNLOAD_MAXSIZE"),
+                            note)
 
 
 class DiscoverSpider(scrapy.Spider):
@@ -146,13 +149,15 @@ class DiscoverSpider(scrapy.Spider):
                                entries=entries, error=error)
         if entries and page < response.meta["max_pages"]:
             for next_url in links.next_pages[:1]:
-                yield response.request.replace(url=next_url, meta={**response.meta, "page": page + 1})
+                meta = {key: response.meta[key] for key in ("source", "kind", "section", "max_pages")}
+                yield scrapy.Request(next_url, callback=self.parse_section, errback=self.failed, dont_filter=True,
+                                     meta={**meta, "page": page + 1})
 
     def failed(self, failure):
         request = failure.request
         source: Source = request.meta["source"]
         kind = request.meta.get("kind", "feed")
-        reason, _ = exception_reason(failure.value, self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        reason, _ = _failure_reason(self.crawler, failure)
         if kind == "robots" and reason.startswith("http 404"):
             reason = "empty: no robots.txt"
         status = getattr(getattr(failure.value, "response", None), "status", None)
@@ -204,6 +209,6 @@ class FetchSpider(scrapy.Spider):
 
     def failed(self, failure):
         entry: FrontierEntry = failure.request.meta["entry"]
-        reason, retryable = exception_reason(failure.value, self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        reason, retryable = _failure_reason(self.crawler, failure)
         return FetchFailure(entry, reason, retryable)
 

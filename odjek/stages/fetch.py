@@ -1,0 +1,66 @@
+"""Fetch stage: ``new`` frontier entries → stored raw pages (or recorded failures), politely, with Scrapy.
+
+The crawl runs in its own process and claims entries itself (round-robin per outlet); this stage only
+starts it when there is due work and records one source run per outlet for source health.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from archive.db import iso, utcnow
+from archive.sources import SourceRun, record_source_run
+from odjek.runner import StageContext, StageReport
+from odjek.stages.discover import selected_sources
+from schemas.records import FrontierState
+
+NAME = "fetch"
+ORDER = 20
+LOGGER = logging.getLogger(__name__)
+
+
+def due_counts(ctx: StageContext, source_ids: list[str]) -> dict[str, int]:
+    """How many ``new`` entries per outlet are due (not leased, not waiting for a retry)."""
+    if not source_ids:
+        return {}
+    now = iso(utcnow())
+    marks = ", ".join("?" for _ in source_ids)
+    rows = ctx.db.query(
+        f"SELECT source_id, COUNT(*) AS n FROM frontier WHERE state = ? AND source_id IN ({marks})"
+        " AND (lease_until IS NULL OR lease_until < ?) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+        " GROUP BY source_id", [FrontierState.NEW.value, *source_ids, now, now])
+    return {r["source_id"]: int(r["n"]) for r in rows}
+
+
+def run(ctx: StageContext) -> StageReport:
+    """Fetch all due entries of the selected outlets in one crawl; record a run per outlet that had work."""
+    from crawlers.process import run_crawl
+
+    report = StageReport(NAME)
+    sources = selected_sources(ctx)
+    due = due_counts(ctx, [s.id for s in sources])
+    if not due:
+        return report
+    summary = run_crawl("fetch", ctx.settings, [s for s in sources if s.id in due])
+    for source_id, tally in summary.sources.items():
+        fetched, failed = int(tally.get("fetched", 0)), int(tally.get("failed", 0))
+        retry_later, duplicates = int(tally.get("retry_later", 0)), int(tally.get("duplicates", 0))
+        errors = []
+        if fetched == 0 and (failed or retry_later):
+            reasons = ", ".join(f"{k} ×{v}" for k, v in sorted(tally.get("failed_by_reason", {}).items()))
+            errors.append(f"no page fetched: {failed} failed, {retry_later} to retry ({reasons or 'retryable errors'})")
+        record_source_run(ctx.db, SourceRun(source_id=source_id, stage=NAME, run_id=ctx.run_id, fetched=fetched,
+                                            failed=failed, errors=errors))
+        report.count(source_id, "fetched", fetched)
+        if failed:
+            report.count(source_id, "failed", failed)
+        if duplicates:
+            report.count(source_id, "duplicates", duplicates)
+        report.processed += fetched + failed + retry_later + duplicates
+        report.succeeded += fetched
+        report.failed += failed
+    report.details = {"retry_later": sum(int(t.get("retry_later", 0)) for t in summary.sources.values()),
+                      "duplicates": sum(int(t.get("duplicates", 0)) for t in summary.sources.values()),
+                      "peak_memory_mb": round((summary.stats.get("memusage/max") or 0) / 1e6, 1)}
+    ctx.report_progress(NAME, report.processed, None)
+    return report
