@@ -149,11 +149,17 @@ class Cluster:
     outlets: list[str]
     first_seen: dt.datetime | None
     last_seen: dt.datetime | None
-    labels: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # merged labels of the members, most common first
+    label_counts: dict[str, int] = field(default_factory=dict)  # label → how many members carry it
 
     @property
     def outlet_count(self) -> int:
         return len(self.outlets)
+
+    @property
+    def size(self) -> int:
+        """Number of articles (copies) in the cluster."""
+        return len(self.article_ids)
 
 
 @dataclass(slots=True)
