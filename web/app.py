@@ -1,0 +1,504 @@
+"""The press officers' web UI: search, articles, sources, digests, saved searches; server-rendered, logged in.
+
+Security, in one place: every page but /login needs a server-side session (cookie HttpOnly, SameSite=Lax,
+Secure when ``secure_cookies``; a new id at each login, deleted at logout); every form post carries a CSRF
+token; failed logins are rate-limited; responses carry a CSP without inline script, nosniff and
+frame-ancestors 'none'; templates are autoescaped and highlights are built from escaped original text;
+CSV cells that a spreadsheet would run as formulas are neutralised. Logins, exports and admin actions are audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import secrets
+from pathlib import Path
+from typing import Annotated, Iterator
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from archive import open_archive
+from archive.db import Database
+from archive.search import (SORTS, SearchFilters, iter_all, mark_spans, parse_query, query_spans, search)
+from archive.users import (ALERTS, WebSession, audit, audit_entries, authenticate, create_session,
+                           delete_saved_search, end_session, get_session, list_users, login_blocked,
+                           record_login_attempt, save_search, saved_searches_of)
+from odjek.settings import Settings
+from web.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, notice_key, translate
+
+LOGGER = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "odjek_session"
+LOGIN_COOKIE = "odjek_login"
+LANG_COOKIE = "odjek_lang"
+LOGIN_FORM_MAX_AGE_S = 3600
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none';"
+       " base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# Digests are our own rendered HTML with inline styles; they get no script at all.
+DIGEST_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data: cid:; frame-ancestors 'none'"
+
+
+class LoginRequired(Exception):
+    """No valid session: GET pages redirect to the login page, anything else is refused."""
+
+
+class Forbidden(Exception):
+    """Logged in, but the role does not allow this."""
+
+
+class CsrfFailed(Exception):
+    """A form post without the right token."""
+
+
+def csv_cell(value) -> str:
+    """A CSV cell that a spreadsheet will not evaluate as a formula (prefixed with an apostrophe)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_FORMULA_START) else text
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+def http_url(url: str | None) -> str | None:
+    """A link target only for http(s) URLs; feed data can hold javascript: URLs."""
+    if url and url.lower().startswith(("http://", "https://")):
+        return url
+    return None
+
+
+# Filters in the URL ------------------------------------------------------------------------------------
+
+FILTER_PARAMS = {"source": "sources", "group": "groups", "language": "languages", "topic": "topics",
+                 "region": "regions"}
+
+
+def filters_from_params(params) -> SearchFilters:
+    """SearchFilters from GET parameters (bad values are dropped, never an error)."""
+    data = {field: [v[:100] for v in params.getlist(name) if v][:50] for name, field in FILTER_PARAMS.items()}
+    data["date_from"] = params.get("from") or None
+    data["date_to"] = params.get("to") or None
+    data["office"] = params.get("office") == "1"
+    data["cluster_id"] = params.get("cluster") or None
+    return SearchFilters.from_dict(data)
+
+
+def params_for(q: str, filters: SearchFilters, sort: str = "relevance", **extra) -> list[tuple[str, str]]:
+    """GET parameters of a search (the permalink)."""
+    out: list[tuple[str, str]] = []
+    if q:
+        out.append(("q", q))
+    for name, field in FILTER_PARAMS.items():
+        out += [(name, v) for v in getattr(filters, field)]
+    if filters.date_from:
+        out.append(("from", filters.date_from.isoformat()))
+    if filters.date_to:
+        out.append(("to", filters.date_to.isoformat()))
+    if filters.office:
+        out.append(("office", "1"))
+    if filters.cluster_id is not None:
+        out.append(("cluster", str(filters.cluster_id)))
+    if sort != "relevance":
+        out.append(("sort", sort))
+    out += [(k, str(v)) for k, v in extra.items() if v is not None]
+    return out
+
+
+def toggled(filters: SearchFilters, facet: str, value: str) -> SearchFilters:
+    """The filters with one facet value switched on or off."""
+    data = filters.to_dict()
+    if facet == "office":
+        data["office"] = not filters.office
+    else:
+        values = list(getattr(filters, facet))
+        values = [v for v in values if v != value] if value in values else values + [value]
+        data[facet] = values
+    return SearchFilters.from_dict(data)
+
+
+# The app ------------------------------------------------------------------------------------------------
+
+def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    """The web UI over the archive named in settings (or an already open ``db``)."""
+    db = db or open_archive(settings.resolved_database_url)
+    secret = settings.secret_key
+    if not secret:
+        LOGGER.warning("secret_key is not set: login forms are signed with a random key valid until restart")
+        secret = secrets.token_urlsafe(32)
+    signer = URLSafeTimedSerializer(secret, salt="odjek-login-form")
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    app = FastAPI(title="Odjek", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings, app.state.db = settings, db
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    # Helpers bound to this app ------------------------------------------------------------------------
+    def language_of(request: Request) -> str:
+        chosen = request.cookies.get(LANG_COOKIE)
+        return chosen if chosen in LANGUAGES else default_language(settings.ui_language, settings.output_script)
+
+    def address_of(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    def session_of(request: Request) -> WebSession:
+        session = get_session(db, request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            raise LoginRequired()
+        return session
+
+    def check_csrf(session: WebSession, token: str) -> None:
+        if not token or not secrets.compare_digest(token, session.csrf_token):
+            raise CsrfFailed()
+
+    def render(request: Request, template: str, status_code: int = 200, session: WebSession | None = None,
+               **context) -> HTMLResponse:
+        lang = language_of(request)
+
+        def t(key: str, **values) -> str:
+            return translate(key, lang, **values)
+
+        html = env.get_template(template).render(
+            t=t, lang=lang, languages=LANGUAGE_NAMES, session=session, user=session.user if session else None,
+            csrf=session.csrf_token if session else "", request=request, path=request.url.path,
+            here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""), **context)
+        return HTMLResponse(html, status_code=status_code)
+
+    # Errors and headers -------------------------------------------------------------------------------
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired):
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+        return Response("login required", status_code=401, media_type="text/plain")
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden):
+        return render(request, "error.html", 403, message_key="forbidden")
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed):
+        return render(request, "error.html", 403, message_key="csrf_failed")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        key = "not_found" if exc.status_code == 404 else "bad_request"
+        return render(request, "error.html", exc.status_code, message_key=key)
+
+    # Login ---------------------------------------------------------------------------------------------
+    def login_page(request: Request, status_code: int = 200, error_key: str | None = None,
+                   next_url: str = "/") -> HTMLResponse:
+        token = secrets.token_urlsafe(24)
+        response = render(request, "login.html", status_code, form_token=signer.dumps(token), error_key=error_key,
+                          next_url=safe_next(next_url))
+        response.set_cookie(LOGIN_COOKIE, token, max_age=LOGIN_FORM_MAX_AGE_S, httponly=True, samesite="lax",
+                            secure=settings.secure_cookies, path="/login")
+        return response
+
+    @app.get("/login")
+    def login_form(request: Request, next: str = "/"):
+        return login_page(request, next_url=next)
+
+    @app.post("/login")
+    def login(request: Request, username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+              csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
+        address = address_of(request)
+        try:
+            expected = signer.loads(csrf, max_age=LOGIN_FORM_MAX_AGE_S)
+        except BadSignature:
+            expected = None
+        cookie = request.cookies.get(LOGIN_COOKIE) or ""
+        if not expected or not secrets.compare_digest(str(expected), cookie):
+            return login_page(request, 403, "login_expired", next)
+        username = username.strip()[:100]
+        if login_blocked(db, address, username):
+            record_login_attempt(db, address, username, False)
+            audit(db, "login_blocked", username=username, address=address)
+            return login_page(request, 429, "login_blocked", next)
+        user = authenticate(db, username, password[:1000]) if username and password else None
+        record_login_attempt(db, address, username, user is not None)
+        if user is None:
+            audit(db, "login_failed", username=username, address=address)
+            return login_page(request, 401, "login_failed", next)
+        end_session(db, request.cookies.get(SESSION_COOKIE))  # never carry an old session id over a login
+        session_id, _ = create_session(db, user)
+        audit(db, "login", username=user.username, address=address)
+        response = RedirectResponse(safe_next(next), status_code=303)
+        response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=settings.secure_cookies,
+                            path="/")
+        response.delete_cookie(LOGIN_COOKIE, path="/login")
+        return response
+
+    @app.post("/logout")
+    def logout(request: Request, csrf: Annotated[str, Form()] = ""):
+        session = session_of(request)
+        check_csrf(session, csrf)
+        end_session(db, request.cookies.get(SESSION_COOKIE))
+        audit(db, "logout", username=session.user.username, address=address_of(request))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @app.get("/lang/{code}")
+    def set_language(request: Request, code: str, next: str = "/"):
+        response = RedirectResponse(safe_next(next), status_code=303)
+        if code in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax", secure=settings.secure_cookies)
+        return response
+
+    # Search --------------------------------------------------------------------------------------------
+    @app.get("/")
+    def search_page(request: Request):
+        session = session_of(request)
+        params = request.query_params
+        q = (params.get("q") or "")[:1000]
+        sort = params.get("sort") if params.get("sort") in SORTS else "relevance"
+        try:
+            page = max(1, min(int(params.get("page") or 1), 10_000))
+        except ValueError:
+            page = 1
+        filters = filters_from_params(params)
+        results = search(db, q, filters, sort=sort, page=page, facets=True)
+        lang = language_of(request)
+        notice = notice_key(results.message)
+        message = translate(notice[0], lang, **notice[1]) if notice else results.message
+
+        def link(**extra) -> str:
+            return "/?" + urlencode(params_for(q, filters, sort, **extra))
+
+        def facet_link(facet: str, value: str) -> str:
+            return "/?" + urlencode(params_for(q, toggled(filters, facet, value), sort))
+
+        def is_active(facet: str, value: str) -> bool:
+            return filters.office if facet == "office" else value in getattr(filters, facet)
+
+        sources = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM sources")}
+        return render(request, "search.html", session=session, q=q, sort=sort, filters=filters, results=results,
+                      message=message, link=link, facet_link=facet_link, is_active=is_active, sources=sources,
+                      permalink=urlencode(params_for(q, filters, sort)), alerts=ALERTS, Markup=Markup,
+                      export_link="/export.csv?" + urlencode(params_for(q, filters, sort)),
+                      has_filters=bool(filters.to_dict()), saved_ok=params.get("saved") == "1")
+
+    @app.get("/export.csv")
+    def export_csv(request: Request):
+        session = session_of(request)
+        params = request.query_params
+        q = (params.get("q") or "")[:1000]
+        filters = filters_from_params(params)
+        parsed = parse_query(q)
+        audit(db, "export", username=session.user.username, address=address_of(request),
+              detail=urlencode(params_for(q, filters)))
+
+        def rows() -> Iterator[str]:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            buffer.write("\ufeff")
+            writer.writerow(["published", "outlet", "title", "url", "language", "labels", "cluster_outlets"])
+            for hit in iter_all(db, parsed, filters):
+                writer.writerow([csv_cell(v) for v in (
+                    hit.published.isoformat() if hit.published else "", hit.source_name, hit.title, hit.url,
+                    hit.language or "", " ".join(lab.label for lab in hit.labels), hit.outlet_count or "")])
+                if buffer.tell() > 64_000:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+
+        return StreamingResponse(rows(), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="odjek-search.csv"'})
+
+    # Articles ------------------------------------------------------------------------------------------
+    @app.get("/article/{article_id}")
+    def article_page(request: Request, article_id: int):
+        from archive.articles import get_article, labels_for, mentions_for
+
+        session = session_of(request)
+        article = get_article(db, article_id)
+        if article is None:
+            raise StarletteHTTPException(404)
+        q = (request.query_params.get("q") or "")[:1000]
+        parsed = parse_query(q)
+        title = article.title or ""
+        offset = len(title) + 2 if title else 0
+        mentions = mentions_for(db, [article_id]).get(article_id, [])
+        spans = [(m.start, m.end, "mention") for m in mentions]
+        title_spans = [s for s in spans if s[1] <= len(title)] + query_spans(title, parsed)
+        body_spans = [(s - offset, e - offset, c) for s, e, c in spans if s >= offset]
+        body_spans += query_spans(article.text or "", parsed)
+        siblings, clusters_available = cluster_siblings(db, article)
+        source = db.one("SELECT name, grp FROM sources WHERE id = ?", (article.source_id,)) or {}
+        return render(request, "article.html", session=session, article=article, q=q,
+                      title_pieces=mark_spans(title, title_spans), body_pieces=mark_spans(article.text or "", body_spans),
+                      labels=labels_for(db, [article_id]).get(article_id, []), mentions=mentions,
+                      siblings=siblings, clusters_available=clusters_available, original=http_url(article.url),
+                      source_name=source.get("name") or article.source_id, back="/?" + urlencode({"q": q}) if q else "/")
+
+    @app.get("/article/{article_id}/raw")
+    def raw_page(request: Request, article_id: int):
+        from archive.articles import get_article, get_raw_page
+
+        session = session_of(request)
+        if not session.user.is_operator:
+            raise Forbidden()
+        article = get_article(db, article_id)
+        page = get_raw_page(db, article.frontier_id) if article else None
+        if page is None:
+            raise StarletteHTTPException(404)
+        audit(db, "raw_download", username=session.user.username, address=address_of(request),
+              detail=f"article {article_id}")
+        # A download, never rendered on our origin: the page is someone else's HTML.
+        return Response(page.body, media_type="application/octet-stream", headers={
+            "Content-Disposition": f'attachment; filename="article-{article_id}.html"',
+            "Content-Security-Policy": "sandbox; default-src 'none'"})
+
+    # Sources and digests ------------------------------------------------------------------------------
+    @app.get("/sources")
+    def sources_page(request: Request):
+        session = session_of(request)
+        health, columns, available = source_health_rows(db, settings)
+        return render(request, "sources.html", session=session, rows=health, columns=columns, available=available)
+
+    @app.get("/digests")
+    def digests_page(request: Request):
+        session = session_of(request)
+        rows = db.query("SELECT id, kind, period_start, period_end, script, html_path, pdf_path, status, created_at"
+                        " FROM digest_runs ORDER BY period_start DESC, id DESC LIMIT 500")
+        return render(request, "digests.html", session=session, rows=rows)
+
+    @app.get("/digests/{digest_id}/{fmt}")
+    def digest_file(request: Request, digest_id: int, fmt: str):
+        session_of(request)
+        if fmt not in {"html", "pdf"}:
+            raise StarletteHTTPException(404)
+        row = db.one(f"SELECT {fmt}_path AS path FROM digest_runs WHERE id = ?", (digest_id,))
+        path = recorded_digest_path(settings, row["path"] if row else None)
+        if path is None:
+            raise StarletteHTTPException(404)
+        if fmt == "pdf":
+            return FileResponse(path, media_type="application/pdf", filename=path.name)
+        return FileResponse(path, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": DIGEST_CSP})
+
+    # Saved searches ------------------------------------------------------------------------------------
+    @app.get("/saved")
+    def saved_page(request: Request):
+        session = session_of(request)
+        items = [(s, "/?" + urlencode(params_for(s.query, SearchFilters.from_dict(s.filters))))
+                 for s in saved_searches_of(db, session.user)]
+        return render(request, "saved.html", session=session, items=items)
+
+    @app.post("/saved")
+    def saved_create(request: Request, csrf: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
+                     alert: Annotated[str, Form()] = "none", permalink: Annotated[str, Form()] = ""):
+        from starlette.datastructures import QueryParams
+
+        session = session_of(request)
+        check_csrf(session, csrf)
+        params = QueryParams(permalink[:4000])
+        q = (params.get("q") or "")[:1000]
+        filters = filters_from_params(params)
+        saved = save_search(db, session.user, name, q, filters.to_dict(), alert if alert in ALERTS else "none")
+        audit(db, "saved_search_create", username=session.user.username, address=address_of(request),
+              detail=f"{saved.id}: {q} ({alert})")
+        return RedirectResponse("/saved", status_code=303)
+
+    @app.post("/saved/{saved_id}/delete")
+    def saved_delete(request: Request, saved_id: int, csrf: Annotated[str, Form()] = ""):
+        session = session_of(request)
+        check_csrf(session, csrf)
+        if delete_saved_search(db, session.user, saved_id):
+            audit(db, "saved_search_delete", username=session.user.username, address=address_of(request),
+                  detail=str(saved_id))
+        return RedirectResponse("/saved", status_code=303)
+
+    # Admin ---------------------------------------------------------------------------------------------
+    @app.get("/admin")
+    def admin_page(request: Request):
+        session = session_of(request)
+        if not session.user.is_admin:
+            raise Forbidden()
+        return render(request, "admin.html", session=session, users=list_users(db), entries=audit_entries(db))
+
+    return app
+
+
+def cluster_siblings(db: Database, article) -> tuple[list[dict], bool]:
+    """Other articles of the article's story, via archive.clusters when it exists; (rows, clustering available)."""
+    try:
+        from archive import clusters
+    except ImportError:
+        clusters = None
+    if clusters is not None and hasattr(clusters, "siblings"):
+        found = clusters.siblings(db, article.id)
+        return [_sibling_row(s) for s in found], True
+    if article.cluster_id is None:
+        LOGGER.info("archive.clusters is not available and article %s has no cluster", article.id)
+        return [], False
+    rows = db.query("SELECT a.id, a.title, a.source_id, a.published FROM articles a WHERE a.cluster_id = ?"
+                    " AND a.id <> ? ORDER BY a.published", (article.cluster_id, article.id))
+    return rows, True
+
+
+def _sibling_row(item) -> dict:
+    if isinstance(item, dict):
+        return item
+    return {"id": getattr(item, "id", None), "title": getattr(item, "title", ""),
+            "source_id": getattr(item, "source_id", ""), "published": getattr(item, "published", None)}
+
+
+def source_health_rows(db: Database, settings: Settings) -> tuple[list[dict], list[str], bool]:
+    """The health table from archive.health when it exists, else articles per source (said so on the page)."""
+    try:
+        from archive.health import source_health
+    except ImportError:
+        rows = db.query("SELECT s.id, s.name, s.grp, s.enabled, COUNT(a.id) AS articles, MAX(a.published) AS last_article"
+                        " FROM sources s LEFT JOIN articles a ON a.source_id = s.id GROUP BY s.id, s.name, s.grp,"
+                        " s.enabled ORDER BY s.id")
+        return rows, ["id", "name", "grp", "enabled", "articles", "last_article"], False
+    rows = [r if isinstance(r, dict) else _as_dict(r) for r in source_health(db, settings)]
+    columns = list(rows[0].keys()) if rows else []
+    return rows, columns, True
+
+
+def _as_dict(obj) -> dict:
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(obj):
+        return asdict(obj)
+    return dict(vars(obj))
+
+
+def recorded_digest_path(settings: Settings, value: str | None) -> Path | None:
+    """A digest file recorded in digest_runs, only if it lies inside the digests folder and exists."""
+    if not value:
+        return None
+    root = settings.digests_path.resolve()
+    path = Path(value)
+    if not path.is_absolute():
+        path = root / path
+    path = path.resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
