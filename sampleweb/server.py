@@ -408,8 +408,12 @@ class SampleWeb:
     def stop(self) -> None:
         """Stop serving: release hanging and streaming handlers, shut down every server, close sockets."""
         self.stop_event.set()
-        for server in self._servers.values():
-            server.shutdown()
+        # shutdown() waits up to one poll interval per server: wait for all of them at once.
+        stoppers = [threading.Thread(target=server.shutdown, daemon=True) for server in self._servers.values()]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join(timeout=5)
         self._close_all()
         for thread in self._threads:
             thread.join(timeout=5)
