@@ -26,6 +26,9 @@ CYRILLIC_CONFUSIONS = frozenset({"mk", "bg", "ru", "uk", "be", "kk", "ky", "mn"}
 COUNTRY_LANGUAGE = {"RS": "sr", "HR": "hr", "BA": "bs", "ME": "cnr", "XK": "sr"}
 # Letters only Serbian/Montenegrin Cyrillic has among the Cyrillic languages py3langid knows.
 SERBIAN_CYRILLIC_LETTERS = frozenset("ђћЂЋ")
+# Cyrillic letters the Serbian alphabet does not have (Russian, Bulgarian, Ukrainian, Macedonian ones):
+# text containing them is not Serbian, whatever the outlet.
+NON_SERBIAN_CYRILLIC = frozenset("ыэёщъйьїєіґѓќѕЫЭЁЩЪЙЬЇЄІҐЃЌЅ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +56,14 @@ def _bcms_member(detected: str, script: str | None, text: str, source: Source | 
     if detected not in BCMS:
         confusions = CYRILLIC_CONFUSIONS if script == "Cyrl" else LATIN_CONFUSIONS
         own = set(source.languages) if source else set()
-        serbian_letters = script == "Cyrl" and any(ch in SERBIAN_CYRILLIC_LETTERS for ch in text)
-        if not (detected in confusions and detected not in own and (configured or serbian_letters)):
+        if detected not in confusions or detected in own:
+            return None
+        if script == "Cyrl":
+            if any(ch in NON_SERBIAN_CYRILLIC for ch in text):
+                return None
+            if not (configured or any(ch in SERBIAN_CYRILLIC_LETTERS for ch in text)):
+                return None
+        elif not configured:
             return None
     if script == "Cyrl":
         # Cyrillic BCMS is Serbian, or Montenegrin for an outlet configured only as Montenegrin.

@@ -1,0 +1,66 @@
+"""Decoding stored pages: BOM, valid UTF-8 over a lying declaration, declared charsets, detection."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawlers.encoding import decode_html, header_charset, meta_charset, normalise_charset
+
+CYR = "Управа за сарадњу с дијаспором и Србима у региону, ђак, ћирилица"
+LAT = "Uprava za saradnju sa dijasporom - đak, ćirilica, čaša, šuma, žaba"
+
+
+def html(text: str, charset: str | None) -> str:
+    meta = f'<meta charset="{charset}">' if charset else ""
+    return f"<html><head>{meta}<title>t</title></head><body><p>{text}</p></body></html>"
+
+
+@pytest.mark.parametrize("declared", ["windows-1251", "iso-8859-1", "iso-8859-2", "koi8-r", None])
+def test_valid_utf8_wins_over_any_declaration(declared):
+    page = decode_html(html(CYR, declared).encode("utf-8"))
+    assert page.encoding == "utf-8" and CYR in page.text
+
+
+def test_lying_header_is_ignored_for_utf8_bytes():
+    page = decode_html(html(LAT, None).encode("utf-8"), {"Content-Type": "text/html; charset=ISO-8859-1"})
+    assert page.encoding == "utf-8" and page.declared == "cp1252" and LAT in page.text
+
+
+@pytest.mark.parametrize("encoding,text", [("cp1251", CYR), ("cp1250", LAT), ("iso-8859-2", LAT), ("koi8-r", "Россия и Сербия")])
+def test_declared_legacy_charset_is_honoured(encoding, text):
+    page = decode_html(html(text, encoding).encode(encoding))
+    assert page.how == "declared" and text in page.text
+
+
+def test_header_declaration_comes_before_meta():
+    body = html(CYR, "iso-8859-5").encode("cp1251")
+    page = decode_html(body, {"content-type": "text/html; charset=windows-1251"})
+    assert page.encoding == "cp1251" and CYR in page.text
+
+
+def test_undeclared_legacy_bytes_are_detected():
+    page = decode_html(html(CYR * 5, None).encode("cp1251"))
+    assert page.how == "detected" and CYR in page.text
+
+
+def test_utf8_with_a_stray_byte_stays_utf8():
+    body = html(CYR * 3, "windows-1251").encode("utf-8") + b"\xff"
+    page = decode_html(body)
+    assert page.how == "utf-8-repaired" and CYR in page.text
+
+
+def test_boms_and_ascii():
+    assert decode_html(b"\xef\xbb\xbf" + "čaša".encode()).text == "čaša"
+    assert decode_html("\ufeffčaša".encode("utf-16-le")).text == "čaša"
+    assert decode_html(b"<p>plain</p>").how == "ascii"
+    assert decode_html(b"").text == ""
+
+
+def test_charset_labels():
+    assert normalise_charset("ISO-8859-1") == "cp1252"  # as browsers read it
+    assert normalise_charset("Windows-1251") == "cp1251"
+    assert normalise_charset("no-such-charset") is None
+    assert header_charset({"Content-Type": 'text/html; charset="UTF-8"'}) == "UTF-8"
+    assert header_charset({"X": "y"}) is None
+    assert meta_charset(b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1250">') == "windows-1250"
+    assert meta_charset(b"<?xml version='1.0' encoding='ISO-8859-2'?><html/>") == "ISO-8859-2"
