@@ -1,0 +1,406 @@
+"""The project's spaCy components, each registered with ``Language.factory`` and usable alone.
+
+Order in a pipeline: ``odjek_script_normalizer`` (NORM = folded form) → ``odjek_inflection``
+(LEMMA = matching key) → ``sentencizer`` → ``odjek_office_matcher`` → ``odjek_people_matcher`` →
+``odjek_topic_tagger`` → ``odjek_region_tagger``. Matchers run on LEMMA, so one pattern covers
+Cyrillic and Latin, every case, and text with or without diacritics. Findings are stored on the
+Doc as ``doc._.odjek_mentions`` (label, token start, token end) and ``doc._.odjek_scores``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy
+from spacy.attrs import LEMMA, NORM, ORTH
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+from nlp.inflection import key_function
+from nlp.lexicon import LexiconError, Term, compile_phrase, load_lexicon, weighted_terms
+from nlp.normalize import fold
+
+LOGGER = logging.getLogger(__name__)
+
+OFFICE = "office"
+DIRECTOR = "director"
+NONE_LABEL = "none"  # blockers: phrases that win a span so nothing inside it counts
+QUOTE_SKIP_TOKENS = 2  # role words may be separated from the office's name by quotes
+
+
+def _register_extensions() -> None:
+    """Guarded, so re-importing (tests, reloads) does not raise."""
+    if not Token.has_extension("fold"):
+        Token.set_extension("fold", getter=lambda token: token.norm_)
+    if not Token.has_extension("key"):
+        Token.set_extension("key", getter=lambda token: token.lemma_)
+    if not Doc.has_extension("odjek_mentions"):
+        Doc.set_extension("odjek_mentions", default=None)
+    if not Doc.has_extension("odjek_scores"):
+        Doc.set_extension("odjek_scores", default=None)
+
+
+_register_extensions()
+
+
+def mentions_of(doc: Doc) -> list[tuple[str, int, int]]:
+    """The doc's mention list (label, token start, token end), created on first use."""
+    if doc._.odjek_mentions is None:
+        doc._.odjek_mentions = []
+    return doc._.odjek_mentions
+
+
+def scores_of(doc: Doc) -> dict[str, float]:
+    """The doc's label → score map, created on first use."""
+    if doc._.odjek_scores is None:
+        doc._.odjek_scores = {}
+    return doc._.odjek_scores
+
+
+class _PerLexemeAttribute:
+    """Sets one token attribute from a function of the token text, cached per lexeme (orth id)."""
+
+    attr: int = NORM
+
+    def __init__(self, nlp: Language, name: str, function):
+        self.name = name
+        self.strings = nlp.vocab.strings
+        self.function = function
+        self.cache: dict[int, int] = {}
+
+    def _value(self, orth: int) -> int:
+        value = self.cache.get(orth)
+        if value is None:
+            value = self.strings.add(self.function(self.strings[orth]))
+            self.cache[orth] = value
+        return value
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        cache = self.cache
+        values = [cache.get(orth) or self._value(orth) for orth in doc.to_array(ORTH).tolist()]
+        doc.from_array([self.attr], numpy.asarray(values, dtype="uint64").reshape(-1, 1))
+        return doc
+
+
+class ScriptNormalizer(_PerLexemeAttribute):
+    """Token NORM := folded form (lowercase, Latin, no diacritics); offsets stay those of the text."""
+
+    attr = NORM
+
+
+class Inflection(_PerLexemeAttribute):
+    """Token LEMMA := the matching key that conflates inflected forms (stem, or folded word)."""
+
+    attr = LEMMA
+
+
+@Language.factory("odjek_script_normalizer", assigns=["token.norm"], default_config={})
+def make_script_normalizer(nlp: Language, name: str) -> ScriptNormalizer:
+    """Folds every token: 'Дијаспора', 'dijaspora' and 'dijaspóra' get the same NORM."""
+    return ScriptNormalizer(nlp, name, fold)
+
+
+@Language.factory("odjek_inflection", assigns=["token.lemma"], default_config={"method": "snowball"})
+def make_inflection(nlp: Language, name: str, method: str) -> Inflection:
+    """Keys every token (Snowball/suffix rules/fold for Serbian, Snowball for en/de/ru)."""
+    return Inflection(nlp, name, key_function(nlp.lang, method))
+
+
+def _tokenizer_words(nlp: Language):
+    """Split a lexicon word the way the pipeline's tokenizer splits text."""
+    return lambda text: [token.text for token in nlp.tokenizer(text)]
+
+
+def _key(nlp: Language) -> Any:
+    """The pipeline's key function, taken from its inflection component when present."""
+    if "odjek_inflection" in nlp.pipe_names:
+        return nlp.get_pipe("odjek_inflection").function
+    return key_function(nlp.lang)
+
+
+def _add_patterns(matcher: Matcher, nlp: Language, match_id: str, phrases: list[str], *,
+                  decline: bool = False, quotes_between: bool = False) -> None:
+    """Compile lexicon phrases into the matcher under one match id."""
+    tokenize, key = _tokenizer_words(nlp), _key(nlp)
+    patterns = [compile_phrase(p, tokenize, key, decline=decline, quotes_between=quotes_between)
+                for p in phrases]
+    if patterns:
+        matcher.add(match_id, patterns)
+
+
+def _near(doc: Doc, starts: set[int], ends: set[int], span: tuple[int, int], window: int) -> bool:
+    """True when a context match ends just before the span or starts just after it."""
+    start, end = span
+    return any(e in ends for e in range(max(0, start - window), start + 1)) or any(
+        s in starts for s in range(end, min(len(doc), end + window) + 1))
+
+
+class OfficeMatcher:
+    """Finds the Directorate under any of its names (strong and weak forms), minus decoys."""
+
+    def __init__(self, nlp: Language, name: str, lexicon: str, window: int):
+        data = load_lexicon(lexicon)
+        self.name, self.window = name, window
+        self.matcher = Matcher(nlp.vocab)
+        _add_patterns(self.matcher, nlp, "strong", data.get("strong", []), quotes_between=True)
+        _add_patterns(self.matcher, nlp, "weak", data.get("weak", []), quotes_between=True)
+        _add_patterns(self.matcher, nlp, "foreign", data.get("foreign", []))
+        _add_patterns(self.matcher, nlp, "context", data.get("weak_context", []))
+        self.context_languages = set(data.get("weak_context_languages", []))
+        self.needs_context = nlp.lang in self.context_languages
+        self.strings = nlp.vocab.strings
+        tokenize, key = _tokenizer_words(nlp), _key(nlp)
+        self.bare_heads = {key(w) for word in data.get("bare_heads", []) for w in tokenize(word)}
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[str, list[tuple[int, int]]] = {"strong": [], "weak": [], "foreign": [], "context": []}
+        for match_id, start, end in self.matcher(doc):
+            found[self.strings[match_id]].append((start, end))
+        names = filter_spans([Span(doc, s, e, label=kind) for kind in ("strong", "weak") for s, e in found[kind]])
+        foreign_starts = {s for s, _ in found["foreign"]}
+        foreign_ends = {e for _, e in found["foreign"]}
+        has_context = bool(found["context"])
+        best = 0.0
+        mentions = mentions_of(doc)
+        for span in sorted(names, key=lambda sp: sp.start):
+            weak = span.label_ == "weak"
+            if weak and _near(doc, foreign_starts, foreign_ends, (span.start, span.end), self.window):
+                continue  # another state's diaspora office ("crnogorska Uprava za dijasporu")
+            if weak and self.needs_context and not has_context:
+                continue
+            mentions.append((OFFICE, span.start, span.end))
+            best = max(best, 0.8 if weak else 1.0)
+        if best:
+            scores_of(doc)[OFFICE] = best
+        return doc
+
+
+@Language.factory("odjek_office_matcher", assigns=["doc._.odjek_mentions", "doc._.odjek_scores"],
+                  default_config={"lexicon": "office.yaml", "window": 2})
+def make_office_matcher(nlp: Language, name: str, lexicon: str, window: int) -> OfficeMatcher:
+    """The watchlist matcher for the ``office`` label."""
+    return OfficeMatcher(nlp, name, lexicon, window)
+
+
+class PeopleMatcher:
+    """Finds watched people by name/alias, and by role ('direktor' + the office's name)."""
+
+    def __init__(self, nlp: Language, name: str, people_file: str, office_lexicon: str):
+        from schemas.config import load_people  # noqa: PLC0415 - pydantic only when the pipe is built
+
+        self.name = name
+        self.matcher = Matcher(nlp.vocab)
+        self.strings = nlp.vocab.strings
+        people = load_people(Path(people_file))
+        for person in people:
+            _add_patterns(self.matcher, nlp, f"name::{person.label}", [person.name, *person.aliases])
+            _add_patterns(self.matcher, nlp, f"role::{person.label}", person.role_patterns)
+        office = load_lexicon(office_lexicon)
+        tokenize, key = _tokenizer_words(nlp), _key(nlp)
+        self.bare_heads = {key(w) for word in office.get("bare_heads", []) for w in tokenize(word)}
+        self.person_count = len(people)
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = mentions_of(doc)
+        office_starts = {start: end for label, start, end in mentions if label == OFFICE}
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            kind, label = self.strings[match_id].split("::", 1)
+            if kind == "name":
+                spans.append(Span(doc, start, end, label=label))
+                continue
+            office_end = self._office_after(doc, end, office_starts)
+            if office_end is not None:
+                spans.append(Span(doc, start, office_end, label=label))
+            elif self._bare_role(doc, end, bool(office_starts)):
+                spans.append(Span(doc, start, end + 1, label=label))
+        for span in filter_spans(spans):
+            mentions.append((span.label_, span.start, span.end))
+            scores_of(doc)[span.label_] = 1.0
+        return doc
+
+    @staticmethod
+    def _office_after(doc: Doc, end: int, office_starts: dict[int, int]) -> int | None:
+        """End of an office mention starting right after the role words (quotes may intervene)."""
+        for offset in range(QUOTE_SKIP_TOKENS + 1):
+            position = end + offset
+            if position in office_starts:
+                return office_starts[position]
+            if position >= len(doc) or not doc[position].is_quote:
+                return None
+        return None
+
+    def _bare_role(self, doc: Doc, end: int, has_office: bool) -> bool:
+        """'direktor Uprave' + a name, punctuation or the end, in a text that names the office."""
+        if not has_office or end >= len(doc) or doc[end].lemma_ not in self.bare_heads:
+            return False
+        if end + 1 >= len(doc):
+            return True
+        following = doc[end + 1]
+        return not (following.is_alpha and following.text[:1].islower())
+
+
+@Language.factory("odjek_people_matcher", assigns=["doc._.odjek_mentions", "doc._.odjek_scores"],
+                  default_config={"people_file": "config/people.yaml", "office_lexicon": "office.yaml"})
+def make_people_matcher(nlp: Language, name: str, people_file: str, office_lexicon: str) -> PeopleMatcher:
+    """The people matcher for the ``director`` label (names and roles from the people file)."""
+    return PeopleMatcher(nlp, name, people_file, office_lexicon)
+
+
+class LexiconTagger:
+    """Scores labels from weighted terms found outside entity names, with context rules.
+
+    score = (1 − e^(−Σ weights)) × penalty, a term counting at most ``max_repeats`` times and the
+    penalty applying when none of a label's required context groups occurs in the text.
+    """
+
+    def __init__(self, nlp: Language, name: str, lexicon: str, kind: str, labels_key: str):
+        data = load_lexicon(lexicon)
+        self.name, self.kind = name, kind
+        self.threshold = float(data.get("threshold", 0.5))
+        self.max_repeats = int(data.get("max_repeats", 2))
+        self.penalty = float(data.get("context_penalty", 0.3))
+        self.strings = nlp.vocab.strings
+        self.matcher = Matcher(nlp.vocab)
+        self.terms: list[Term] = []
+        self.requires: dict[str, list[str]] = {}
+        place_weight = float(data.get("place_weight", 1.0))
+        for label, spec in (data.get(labels_key) or {}).items():
+            spec = spec or {}
+            self.requires[label] = list(spec.get("requires", []))
+            self.terms += weighted_terms(label, _for_language(spec.get("terms"), nlp.lang))
+            places = spec.get("places") or {}
+            self.terms += weighted_terms(label, places.get("sr"), proper=True, decline=True,
+                                         default_weight=place_weight)
+            if nlp.lang != "sr":
+                self.terms += weighted_terms(label, places.get(nlp.lang), proper=True, default_weight=place_weight)
+        self.terms += weighted_terms(NONE_LABEL, data.get("blockers"))
+        tokenize, key = _tokenizer_words(nlp), _key(nlp)
+        for index, term in enumerate(self.terms):
+            pattern = compile_phrase(term.phrase, tokenize, key, decline=term.decline)
+            self.matcher.add(f"term::{index}", [pattern])
+        self.context_labels: dict[str, set[str]] = {}
+        for group, phrases in (data.get("context") or {}).items():
+            self.context_labels[group] = {p[1:] for p in phrases if p.startswith("$")}
+            _add_patterns(self.matcher, nlp, f"context::{group}", [p for p in phrases if not p.startswith("$")])
+        language_context = data.get("language_context") or {}
+        self.language_gate = nlp.lang in set(language_context.get("languages", []))
+        if self.language_gate:
+            _add_patterns(self.matcher, nlp, "context::@language", language_context.get("phrases", []))
+        _add_patterns(self.matcher, nlp, "foreign::", data.get("foreign_nationality") or [])
+        self.own_people = {key(word) for word in data.get("own_people", [])}
+        unknown = {g for groups in self.requires.values() for g in groups} - set(data.get("context") or {})
+        if unknown:
+            raise LexiconError(f"{lexicon}: requires unknown context group(s) {sorted(unknown)}")
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = mentions_of(doc)
+        taken = [(start, end) for label, start, end in mentions if label in (OFFICE, DIRECTOR)]
+        foreign_ends: set[int] = set()
+        contexts: list[tuple[str, int, int]] = []
+        candidates: list[Span] = []
+        for match_id, start, end in self.matcher(doc):
+            kind, _, rest = self.strings[match_id].partition("::")
+            if kind == "foreign":
+                foreign_ends.add(end)
+            elif kind == "context":
+                contexts.append((rest, start, end))
+            elif self._well_formed(doc, self.terms[int(rest)], start, end):
+                candidates.append(Span(doc, start, end, label=rest))
+        present = {group for group, start, end in contexts
+                   if not _inside(start, end, taken) and not _after_foreign(start, foreign_ends)}
+        present |= self._label_contexts(scores_of(doc))
+        totals: Counter[str] = Counter()
+        repeats: Counter[int] = Counter()
+        seen: set[tuple[str, int, int]] = set()
+        for span in _longest(candidates):
+            term = self.terms[int(span.label_)]
+            if (term.label, span.start, span.end) in seen:
+                continue  # the same place listed in two languages ("Vukovar", "Вуковар")
+            seen.add((term.label, span.start, span.end))
+            if term.label == NONE_LABEL or _inside(span.start, span.end, taken):
+                continue  # words of the office's own name are not evidence
+            if _after_foreign(span.start, foreign_ends) and doc[span.start].lemma_ not in self.own_people:
+                continue  # someone else's diaspora ("armenska dijaspora"), but "hrvatski Srbi" stays
+            repeats[int(span.label_)] += 1
+            if repeats[int(span.label_)] > self.max_repeats:
+                continue
+            totals[term.label] += term.weight
+            mentions.append((term.label, span.start, span.end))
+        scores = scores_of(doc)
+        for label, total in totals.items():
+            score = 1.0 - math.exp(-total)
+            if self.requires.get(label) and not present.intersection(self.requires[label]):
+                score *= self.penalty
+            if self.language_gate and "@language" not in present:
+                score *= self.penalty  # a foreign-language text that says nothing about Serbia
+            scores[label] = round(score, 4)
+        return doc
+
+    def _label_contexts(self, scores: dict[str, float]) -> set[str]:
+        """Context groups satisfied by labels an earlier tagger assigned ('$region' in the lexicon)."""
+        return {group for group, labels in self.context_labels.items()
+                if any(scores.get(label, 0.0) >= self.threshold for label in labels)}
+
+    @staticmethod
+    def _well_formed(doc: Doc, term: Term, start: int, end: int) -> bool:
+        """Proper names must be capitalised in the text (so 'sad' is not 'SAD', 'bar' not 'Bar')."""
+        if term.upper:
+            return doc[start].text.isupper()
+        if term.proper:
+            return doc[start].text[:1].isupper()
+        return True
+
+
+def _longest(spans: list[Span]) -> list[Span]:
+    """Spans not strictly inside a longer one ("Srbe u regionu" inside the committee's name).
+
+    Partly overlapping spans and equal spans of different labels all stay: each is evidence.
+    """
+    ordered = sorted(spans, key=lambda sp: (sp.start, -sp.end))
+    kept = []
+    for span in ordered:
+        if any(o.start <= span.start and span.end <= o.end and (o.end - o.start) > (span.end - span.start)
+               for o in ordered):
+            continue
+        kept.append(span)
+    return kept
+
+
+def _for_language(terms: Any, language: str) -> Any:
+    """Terms for one language when the lexicon splits them by language code, else all of them."""
+    if isinstance(terms, dict) and terms and set(terms) <= {"sr", "en", "de", "ru"}:
+        return terms.get(language) or {}
+    return terms
+
+
+def _inside(start: int, end: int, zones: list[tuple[int, int]]) -> bool:
+    """True when [start, end) overlaps one of the zones."""
+    return any(start < zone_end and zone_start < end for zone_start, zone_end in zones)
+
+
+def _after_foreign(start: int, foreign_ends: set[int]) -> bool:
+    """True when a foreign nationality word ends right before (or one word before) ``start``."""
+    return start in foreign_ends or (start - 1) in foreign_ends
+
+
+@Language.factory("odjek_topic_tagger", assigns=["doc._.odjek_mentions", "doc._.odjek_scores"],
+                  default_config={"lexicon": "topics.yaml"})
+def make_topic_tagger(nlp: Language, name: str, lexicon: str) -> LexiconTagger:
+    """The topic tagger (labels and terms in ``nlp/lexicon/topics.yaml``)."""
+    return LexiconTagger(nlp, name, lexicon, "topic", "topics")
+
+
+@Language.factory("odjek_region_tagger", assigns=["doc._.odjek_mentions", "doc._.odjek_scores"],
+                  default_config={"lexicon": "regions.yaml"})
+def make_region_tagger(nlp: Language, name: str, lexicon: str) -> LexiconTagger:
+    """The region tagger (gazetteer in ``nlp/lexicon/regions.yaml``)."""
+    return LexiconTagger(nlp, name, lexicon, "region", "regions")

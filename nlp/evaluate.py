@@ -1,0 +1,206 @@
+"""Evaluate the tagger on the labelled set in ``tests/data/tagging/`` (``make eval``).
+
+Prints precision, recall and F1 per label (and micro averages for topics and regions) and writes
+``docs/tagging-eval.md``. ``--compare-inflection`` also scores the Serbian key methods side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlp.pipeline import REPO_ROOT, TaggingSettings, tag_with_settings
+
+LOGGER = logging.getLogger(__name__)
+
+EVAL_DIR = REPO_ROOT / "tests" / "data" / "tagging"
+REPORT_PATH = REPO_ROOT / "docs" / "tagging-eval.md"
+ENTITY_LABELS = ("office", "director")
+TOPIC_LABELS = ("voting_abroad", "return_migration", "serbs_in_region", "diaspora_bodies",
+                "diaspora_organizations", "language_culture_education", "economy_remittances",
+                "status_consular", "information_media")
+REGION_LABELS = ("region", "europe_russia", "overseas_far_east")
+ALL_LABELS = ENTITY_LABELS + TOPIC_LABELS + REGION_LABELS
+INFLECTION_METHODS = ("snowball", "suffix", "fold")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One labelled snippet of the evaluation set."""
+
+    id: str
+    language: str
+    text: str
+    labels: frozenset[str]
+
+
+@dataclass(slots=True)
+class Counts:
+    """True/false positives and false negatives of one label, with the ids of the errors."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    false_positives: list[str] = field(default_factory=list)
+    false_negatives: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def load_examples(directory: Path = EVAL_DIR) -> list[Example]:
+    """Read every ``*.jsonl`` file of the evaluation set, checking ids and labels."""
+    examples: list[Example] = []
+    seen: set[str] = set()
+    for path in sorted(directory.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            labels = frozenset(record["labels"])
+            unknown = labels - set(ALL_LABELS)
+            if unknown or record["id"] in seen:
+                raise ValueError(f"{path}:{number}: unknown labels {sorted(unknown)} or duplicate id")
+            seen.add(record["id"])
+            examples.append(Example(record["id"], record["language"], record["text"], labels))
+    return examples
+
+
+def evaluate(examples: list[Example], settings: TaggingSettings | None = None) -> dict[str, Counts]:
+    """Tag every example (with its given language) and count hits per label."""
+    settings = settings or TaggingSettings()
+    counts = {label: Counts() for label in ALL_LABELS}
+    items = ((ex, ex.text, ex.language) for ex in examples)
+    for example, result in tag_with_settings(items, settings):
+        predicted = result.label_ids
+        for label in ALL_LABELS:
+            gold, got = label in example.labels, label in predicted
+            if gold and got:
+                counts[label].tp += 1
+            elif got:
+                counts[label].fp += 1
+                counts[label].false_positives.append(example.id)
+            elif gold:
+                counts[label].fn += 1
+                counts[label].false_negatives.append(example.id)
+    return counts
+
+
+def micro(counts: dict[str, Counts], labels: Iterable[str]) -> Counts:
+    """Micro-averaged counts over a group of labels."""
+    total = Counts()
+    for label in labels:
+        total.tp += counts[label].tp
+        total.fp += counts[label].fp
+        total.fn += counts[label].fn
+    return total
+
+
+def summary(counts: dict[str, Counts]) -> dict[str, float]:
+    """The four figures the tests hold a floor on."""
+    return {"office": counts["office"].f1, "director": counts["director"].f1,
+            "topics_micro": micro(counts, TOPIC_LABELS).f1, "regions_micro": micro(counts, REGION_LABELS).f1}
+
+
+def results_table(counts: dict[str, Counts]) -> str:
+    """Markdown table: label, support, precision, recall, F1."""
+    rows = ["| label | support | precision | recall | F1 |", "|---|---:|---:|---:|---:|"]
+    groups = (("", ENTITY_LABELS), ("topics (micro)", TOPIC_LABELS), ("regions (micro)", REGION_LABELS))
+    for group_name, labels in groups:
+        for label in labels:
+            rows.append(_row(label, counts[label]))
+        if group_name:
+            rows.append(_row(f"**{group_name}**", micro(counts, labels)))
+    return "\n".join(rows)
+
+
+def _row(name: str, c: Counts) -> str:
+    return f"| {name} | {c.tp + c.fn} | {c.precision:.3f} | {c.recall:.3f} | {c.f1:.3f} |"
+
+
+def errors_list(counts: dict[str, Counts]) -> str:
+    """Markdown list of the misclassified example ids per label."""
+    lines = []
+    for label in ALL_LABELS:
+        c = counts[label]
+        if c.false_positives or c.false_negatives:
+            lines.append(f"- `{label}`: false positives {', '.join(c.false_positives) or '—'}; "
+                         f"missed {', '.join(c.false_negatives) or '—'}")
+    return "\n".join(lines) or "- none"
+
+
+def set_description(examples: list[Example]) -> str:
+    """Sizes of the evaluation set: examples per language and positives/negatives per label."""
+    languages: dict[str, int] = {}
+    for example in examples:
+        languages[example.language] = languages.get(example.language, 0) + 1
+    langs = ", ".join(f"{lang} {n}" for lang, n in sorted(languages.items(), key=lambda kv: -kv[1]))
+    positives = {label: sum(label in ex.labels for ex in examples) for label in ALL_LABELS}
+    pos = ", ".join(f"{label} {n}" for label, n in positives.items())
+    return f"{len(examples)} examples ({langs}). Positives per label: {pos}."
+
+
+def compare_inflection(examples: list[Example]) -> str:
+    """Markdown table of the floor figures for each Serbian key method."""
+    rows = ["| Serbian keys | office F1 | director F1 | topics micro-F1 | regions micro-F1 | seconds |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for method in INFLECTION_METHODS:
+        began = time.perf_counter()
+        figures = summary(evaluate(examples, TaggingSettings(inflection=method)))
+        seconds = time.perf_counter() - began
+        rows.append(f"| {method} | {figures['office']:.3f} | {figures['director']:.3f} | "
+                    f"{figures['topics_micro']:.3f} | {figures['regions_micro']:.3f} | {seconds:.1f} |")
+    return "\n".join(rows)
+
+
+def report(examples: list[Example], counts: dict[str, Counts], comparison: str | None) -> str:
+    """The whole docs/tagging-eval.md text."""
+    parts = ["# Tagging evaluation", "",
+             "Generated by `python -m nlp.evaluate` (`make eval`) from `tests/data/tagging/*.jsonl`.", "",
+             set_description(examples), "", results_table(counts), "",
+             "Floors held by `tests/nlp/test_evaluate.py`: office F1 ≥ 0.95, director F1 ≥ 0.95, "
+             "topics micro-F1 ≥ 0.80, regions micro-F1 ≥ 0.85.", "",
+             "## Errors (example ids)", "", errors_list(counts), ""]
+    if comparison:
+        parts += ["## Serbian key methods", "", comparison, ""]
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: evaluate, print the table, write the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=REPORT_PATH, help="Markdown report to write")
+    parser.add_argument("--compare-inflection", action="store_true",
+                        help="also score the Serbian key methods (snowball, suffix, fold)")
+    parser.add_argument("--inflection", default="snowball", choices=INFLECTION_METHODS,
+                        help="Serbian key method for the main run")
+    args = parser.parse_args(argv)
+    examples = load_examples()
+    counts = evaluate(examples, TaggingSettings(inflection=args.inflection))
+    comparison = compare_inflection(examples) if args.compare_inflection else None
+    sys.stdout.write(results_table(counts) + "\n\n" + errors_list(counts) + "\n")
+    if comparison:
+        sys.stdout.write("\n" + comparison + "\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report(examples, counts, comparison), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Tagging: one spaCy pipeline per language, built from configuration, and the public API.
+
+``tag_texts`` / ``tag_text`` are what the archive stage and the CLI call. Serbian, Croatian,
+Bosnian and Montenegrin share the Serbian pipeline; any other language falls back to the English
+one (tokenisation and matching still work: names and places are multilingual lexicon entries).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.attrs import ORTH
+from spacy.language import Language
+from spacy.tokens import Doc
+from thinc.api import Config
+
+import nlp.components  # noqa: F401 - registers the factories
+from nlp.components import DIRECTOR, OFFICE, LexiconTagger, mentions_of, scores_of
+from nlp.lexicon import load_lexicon
+from nlp.normalize import script_of
+from schemas.records import Label, Mention, TagResult
+
+LOGGER = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PEOPLE_FILE = REPO_ROOT / "config" / "people.yaml"
+PIPELINE_LANGUAGES = ("sr", "en", "de", "ru")
+SERBIAN_FAMILY = {"sr", "hr", "bs", "cnr", "sh", "me"}
+ENTITY_LABELS = (OFFICE, DIRECTOR)
+ENTITY_THRESHOLD = 0.5
+KIND_ORDER = ("entity", "topic", "region")
+SENTENCE_MAX_CHARS = 600  # a mention's sentence is cut around it beyond this (long list items)
+
+# Letters only Russian or only Serbian Cyrillic has: enough to route a Cyrillic text.
+_RUSSIAN_LETTERS = set("ыэъёйщЫЭЪЁЙЩ")
+_SERBIAN_LETTERS = set("јљњђћџЈЉЊЂЋЏ")
+
+
+@dataclass(frozen=True, slots=True)
+class TaggingSettings:
+    """How pipelines are built; one object for the whole tagging concern."""
+
+    people_file: Path = DEFAULT_PEOPLE_FILE
+    inflection: str = "snowball"  # Serbian keys: "snowball" | "suffix" | "fold" (docs/tagging.md)
+    office_lexicon: str = "office.yaml"
+    topic_lexicon: str = "topics.yaml"
+    region_lexicon: str = "regions.yaml"
+
+
+def pipeline_language(language: str | None) -> str:
+    """The pipeline that handles a language code ('hr' → 'sr', 'fr' → 'en')."""
+    code = (language or "").lower().split("-")[0]
+    if code in SERBIAN_FAMILY:
+        return "sr"
+    if code in PIPELINE_LANGUAGES:
+        return code
+    return "en"
+
+
+def pipeline_config(language: str, settings: TaggingSettings) -> Config:
+    """The spaCy config of one pipeline: blank language + the project's components."""
+    components = {
+        "odjek_script_normalizer": {"factory": "odjek_script_normalizer"},
+        "odjek_inflection": {"factory": "odjek_inflection", "method": settings.inflection},
+        "sentencizer": {"factory": "sentencizer"},
+        "odjek_office_matcher": {"factory": "odjek_office_matcher", "lexicon": settings.office_lexicon},
+        "odjek_people_matcher": {"factory": "odjek_people_matcher", "people_file": str(settings.people_file),
+                                 "office_lexicon": settings.office_lexicon},
+        "odjek_region_tagger": {"factory": "odjek_region_tagger", "lexicon": settings.region_lexicon},
+        "odjek_topic_tagger": {"factory": "odjek_topic_tagger", "lexicon": settings.topic_lexicon},
+    }
+    return Config({"nlp": {"lang": language, "pipeline": list(components)}, "components": components})
+
+
+def build_pipeline(language: str, settings: TaggingSettings | None = None) -> Language:
+    """Build (uncached) the tagging pipeline for a pipeline language."""
+    settings = settings or TaggingSettings()
+    nlp = spacy.util.load_model_from_config(pipeline_config(language, settings), auto_fill=True, validate=True)
+    _add_abbreviations(nlp)
+    LOGGER.info("built tagging pipeline %s: %s", language, ", ".join(nlp.pipe_names))
+    return nlp
+
+
+def _add_abbreviations(nlp: Language) -> None:
+    """Keep Latin abbreviations ('npr.') whole, so they do not end sentences."""
+    for abbreviation in load_lexicon("abbreviations.yaml").get(nlp.lang) or []:
+        for form in {abbreviation, abbreviation.capitalize()}:
+            nlp.tokenizer.add_special_case(form, [{ORTH: form}])
+
+
+@lru_cache(maxsize=16)
+def _cached_pipeline(language: str, settings: TaggingSettings) -> Language:
+    return build_pipeline(language, settings)
+
+
+def get_pipeline(language: str | None, people_file: Path | None = None,
+                 settings: TaggingSettings | None = None) -> Language:
+    """The cached pipeline for a language code and people file."""
+    settings = settings or TaggingSettings()
+    if people_file is not None:
+        settings = replace(settings, people_file=Path(people_file).resolve())
+    return _cached_pipeline(pipeline_language(language), settings)
+
+
+def detect_language(text: str) -> str:
+    """Rough language of a text: Cyrillic by telltale letters, Latin by py3langid among en/de/sr."""
+    script = script_of(text)
+    if script == "Cyrl":
+        russian = sum(ch in _RUSSIAN_LETTERS for ch in text)
+        serbian = sum(ch in _SERBIAN_LETTERS for ch in text)
+        if russian != serbian:
+            return "ru" if russian > serbian else "sr"
+        return "ru" if _langid(text, ("ru", "sr", "mk", "bg", "uk")) in {"ru", "uk", "bg"} else "sr"
+    if script == "Latn":
+        found = _langid(text, ("en", "de", "sr", "hr", "bs"))
+        return "sr" if found in SERBIAN_FAMILY else found
+    return "sr"
+
+
+def _langid(text: str, languages: tuple[str, ...]) -> str:
+    """py3langid restricted to a few languages (its model is loaded once)."""
+    return _identifier(languages).classify(text[:2000])[0]
+
+
+@lru_cache(maxsize=4)
+def _identifier(languages: tuple[str, ...]):
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # noqa: PLC0415 - load on first use
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+    identifier.set_languages(list(languages))
+    return identifier
+
+
+def tag_texts(items: Iterable[tuple[Any, str, str | None]], *, people_file: Path | None = None,
+              batch_size: int = 64) -> Iterator[tuple[Any, TagResult]]:
+    """Tag (key, text, language-or-None) items in batches, yielding (key, TagResult) in order."""
+    settings = TaggingSettings()
+    if people_file is not None:
+        settings = replace(settings, people_file=Path(people_file).resolve())
+    return tag_with_settings(items, settings, batch_size=batch_size)
+
+
+def tag_with_settings(items: Iterable[tuple[Any, str, str | None]], settings: TaggingSettings, *,
+                      batch_size: int = 64) -> Iterator[tuple[Any, TagResult]]:
+    """``tag_texts`` with explicit settings (the evaluation compares inflection methods with it)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, batch_size)):
+        prepared = [(key, text or "", language or detect_language(text or "")) for key, text, language in batch]
+        results: dict[int, TagResult] = {}
+        for pipe_language in dict.fromkeys(pipeline_language(lang) for _, _, lang in prepared):
+            indices = [i for i, (_, _, lang) in enumerate(prepared) if pipeline_language(lang) == pipe_language]
+            nlp = _cached_pipeline(pipe_language, settings)
+            specs = label_specs(nlp)
+            docs = nlp.pipe(((prepared[i][1], i) for i in indices), as_tuples=True, batch_size=batch_size)
+            for doc, index in docs:
+                results[index] = doc_to_result(doc, prepared[index][2], specs)
+        for index, (key, _, _) in enumerate(prepared):
+            yield key, results[index]
+
+
+def tag_text(text: str, language: str | None = None) -> TagResult:
+    """Tag one text (title first line, then the body)."""
+    return next(tag_texts([(None, text, language)]))[1]
+
+
+def label_specs(nlp: Language) -> dict[str, tuple[str, float]]:
+    """label → (kind, threshold) for every label the pipeline can assign."""
+    specs = {label: ("entity", ENTITY_THRESHOLD) for label in ENTITY_LABELS}
+    for _, component in nlp.pipeline:
+        if isinstance(component, LexiconTagger):
+            specs.update({label: (component.kind, component.threshold) for label in component.requires})
+    return specs
+
+
+def doc_to_result(doc: Doc, language: str, specs: dict[str, tuple[str, float]]) -> TagResult:
+    """Turn a processed Doc into a TagResult: labels over threshold, their mentions with sentences."""
+    labels = [Label(label, specs[label][0], score) for label, score in scores_of(doc).items()
+              if label in specs and score >= specs[label][1]]
+    labels.sort(key=lambda lab: (KIND_ORDER.index(lab.kind), -lab.score, lab.label))
+    accepted = {lab.label for lab in labels}
+    mentions = []
+    for label, start, end in sorted(mentions_of(doc), key=lambda m: (m[1], m[2])):
+        if label in accepted:
+            span = doc[start:end]
+            mentions.append(Mention(label, span.start_char, span.end_char, span.text,
+                                    sentence_around(doc, start, end)))
+    return TagResult(language=language, script=script_of(doc.text), labels=labels, mentions=mentions)
+
+
+def sentence_around(doc: Doc, start: int, end: int) -> str:
+    """The sentence holding tokens [start, end), cut to its line (titles have no full stop)."""
+    sentence = doc[start].sent if doc.has_annotation("SENT_START") else doc[:]
+    text, base = sentence.text, sentence.start_char
+    local_start, local_end = doc[start].idx - base, doc[end - 1].idx + len(doc[end - 1]) - base
+    line_start = text.rfind("\n", 0, local_start) + 1
+    line_end = text.find("\n", local_end)
+    text = text[line_start: line_end if line_end != -1 else len(text)]
+    local_start -= line_start
+    local_end -= line_start
+    if len(text) > SENTENCE_MAX_CHARS:
+        half = SENTENCE_MAX_CHARS // 2
+        left = max(0, local_start - half)
+        text = text[left: left + SENTENCE_MAX_CHARS]
+    return re.sub(r"\s+", " ", text).strip()
