@@ -279,6 +279,7 @@ class SyntheticArticle:
 
     article_id: int
     story: str
+    topic: str
     outlet: str
     published: dt.datetime
     title: str
@@ -355,13 +356,13 @@ def synthetic_corpus(n_articles: int, seed: int = 7, *, days: float = 30.0, outl
                      start: dt.datetime = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)) -> list[SyntheticArticle]:
     """About ``n_articles`` articles: ~45 % singletons, the rest stories copied to 2–6 outlets within 2 days."""
     rng = random.Random(seed)
-    topics = [(t, False) for t in SERBIAN_TOPICS.values()] + [(t, True) for t in ENGLISH_TOPICS.values()]
+    topics = [(n, t, False) for n, t in SERBIAN_TOPICS.items()] + [(n, t, True) for n, t in ENGLISH_TOPICS.items()]
     weights = [1.0] * len(SERBIAN_TOPICS) + [0.6] * len(ENGLISH_TOPICS)
     out: list[SyntheticArticle] = []
     story_no = 0
     while len(out) < n_articles:
         story_no += 1
-        topic, english = rng.choices(topics, weights)[0]
+        topic_name, topic, english = rng.choices(topics, weights)[0]
         short = rng.random() < 0.05
         title_index, sentences, slots = _base_story(rng, topic, english, short)
         copies = 1 if rng.random() < 0.45 else rng.randint(2, 6)
@@ -371,6 +372,6 @@ def synthetic_corpus(n_articles: int, seed: int = 7, *, days: float = 30.0, outl
         for number, outlet in enumerate(chosen):
             title, text, edits = _copy(rng, topic, title_index, sentences, slots, english, original=number == 0)
             published = when + dt.timedelta(seconds=0 if number == 0 else rng.uniform(600, 2 * 86_400))
-            out.append(SyntheticArticle(len(out) + 1, f"s{story_no}", f"outlet{outlet:02d}", published, title,
-                                        text, edits))
+            out.append(SyntheticArticle(len(out) + 1, f"s{story_no}", topic_name, f"outlet{outlet:02d}", published,
+                                        title, text, edits))
     return out
