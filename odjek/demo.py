@@ -112,12 +112,13 @@ def _check_office_mentions(db, console) -> None:
 
 def _write_digests(settings, db, today: dt.date, console) -> None:
     try:
-        from reports.digest import previous_week_start, render_digest, send_digest
+        from reports.digest import render_digest, send_digest
     except ImportError as exc:
         console.print(f"[yellow]digests skipped: {exc}[/]")
         return
     yesterday = today - dt.timedelta(days=1)
-    for kind, start in (("daily", yesterday), ("weekly", previous_week_start(today))):
+    last_monday = today - dt.timedelta(days=today.weekday() + 7)
+    for kind, start in (("daily", yesterday), ("weekly", last_monday)):
         run = render_digest(settings, db, kind, start)
         deliveries = send_digest(settings, db, run)
         written = [d.detail for d in deliveries if d.state == "written"]

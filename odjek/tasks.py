@@ -55,13 +55,10 @@ def discover_group(unit: dict[str, Any]) -> dict[str, Any]:
 
 def digest_period(kind: str, logical_date: dt.datetime, timezone: str) -> dt.date:
     """First day of the period a digest run at ``logical_date`` covers: yesterday, or last Monday–Sunday."""
-    import pendulum
+    from reports.periods import previous_day, previous_week
 
-    local = pendulum.instance(logical_date).in_timezone(timezone).date()
-    if kind == "daily":
-        return local - dt.timedelta(days=1)
-    this_monday = local - dt.timedelta(days=local.weekday())
-    return this_monday - dt.timedelta(days=7)
+    period = previous_day(logical_date, timezone) if kind == "daily" else previous_week(logical_date, timezone)
+    return period.start
 
 
 def render_digest(kind: str, logical_date: dt.datetime) -> dict[str, Any]:
@@ -82,11 +79,11 @@ def send_digest(rendered: dict[str, Any]) -> dict[str, Any]:
     """Send a rendered digest once per recipient (a retried task sends nothing twice); held digests wait."""
     from archive import open_archive
     from odjek.settings import load_settings
-    from reports.digest import load_digest_run, send_digest as send
+    from reports.digest import get_run, send_digest as send
 
     settings = load_settings()
     db = open_archive(settings.resolved_database_url)
-    run = load_digest_run(db, rendered["id"])
+    run = get_run(db, rendered["id"])
     if run.status == "held":
         LOGGER.info("digest %s %s is held for review; not sent", run.kind, run.period_start)
         return {"sent": 0, "held": True}
