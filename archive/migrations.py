@@ -366,3 +366,9 @@ CREATE INDEX clusters_outlets ON clusters (outlet_count, last_seen);
 """
 
 MIGRATIONS.append(Migration(200, "clustering: signature sizes and scheme, cluster generation", common=CLUSTERING_SCHEMA))
+
+# Search and web (300s): a saved search alerts only on articles archived after it was saved; the highest
+# article id at saving time is that baseline (ids only grow; re-extraction keeps an article's id).
+MIGRATIONS.append(Migration(300, "saved searches: alert baseline", common="""
+ALTER TABLE saved_searches ADD COLUMN baseline_article_id BIGINT NOT NULL DEFAULT 0;
+"""))

@@ -385,7 +385,7 @@ class SearchFilters:
     regions: list[str] = field(default_factory=list)
     office: bool = False  # mentions the Directorate
     cluster_id: int | None = None
-    extracted_after: str | None = None  # ISO timestamp; used by alerts to look only at new articles
+    after_article_id: int | None = None  # only articles with a higher id (alerts: archived after saving)
 
     def to_dict(self) -> dict:
         """A JSON-friendly form (saved searches store it)."""
@@ -467,9 +467,9 @@ def filter_sql(filters: SearchFilters) -> tuple[list[str], list]:
     if filters.cluster_id is not None:
         conds.append("a.cluster_id = ?")
         params.append(filters.cluster_id)
-    if filters.extracted_after:
-        conds.append("a.extracted_at > ?")
-        params.append(filters.extracted_after)
+    if filters.after_article_id is not None:
+        conds.append("a.id > ?")
+        params.append(filters.after_article_id)
     return conds, params
 
 

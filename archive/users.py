@@ -253,6 +253,7 @@ class SavedSearch:
     alert: str = "none"
     created_at: dt.datetime | None = None
     last_checked_at: dt.datetime | None = None
+    baseline_article_id: int = 0  # alerts consider only articles with a higher id
 
 
 def _saved(row: dict) -> SavedSearch:
@@ -261,19 +262,22 @@ def _saved(row: dict) -> SavedSearch:
     except json.JSONDecodeError:
         filters = {}
     return SavedSearch(int(row["id"]), int(row["user_id"]), row["name"], row["query"], filters, row["alert"],
-                       parse_iso(row["created_at"]), parse_iso(row["last_checked_at"]))
+                       parse_iso(row["created_at"]), parse_iso(row["last_checked_at"]),
+                       int(row.get("baseline_article_id") or 0))
 
 
 def save_search(db: Database, user: User, name: str, query: str, filters: dict, alert: str = "none") -> SavedSearch:
-    """Store a query with its filters; alerts look only at articles archived after this moment."""
+    """Store a query with its filters; alerts look only at articles archived after this moment (by id)."""
     if alert not in ALERTS:
         raise UserError(f"unknown alert {alert!r}; choose one of: {', '.join(ALERTS)}")
     name = (name or query or "").strip()[:200] or "—"
     now = iso(utcnow())
     with db.transaction() as tx:
+        baseline = int(tx.scalar("SELECT COALESCE(MAX(id), 0) FROM articles") or 0)
         new_id = tx.insert_id("INSERT INTO saved_searches (user_id, name, query, filters, alert, created_at,"
-                              " last_checked_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                              (user.id, name, query[:1000], json.dumps(filters, ensure_ascii=False), alert, now, now))
+                              " last_checked_at, baseline_article_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                              (user.id, name, query[:1000], json.dumps(filters, ensure_ascii=False), alert, now, now,
+                               baseline))
     return get_saved_search(db, new_id)
 
 

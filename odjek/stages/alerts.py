@@ -25,7 +25,6 @@ ORDER = 60
 LOGGER = logging.getLogger(__name__)
 
 MAX_LISTED_HITS = 50  # per mail; the rest are counted and linked
-RECHECK_OVERLAP = dt.timedelta(days=1)  # look back this far before the last check, in case of late commits
 
 
 def run(ctx: StageContext) -> StageReport:
@@ -54,10 +53,7 @@ def new_matches(db: Database, saved: SavedSearch, now: dt.datetime) -> list[int]
         LOGGER.warning("saved search %s cannot be searched: %s", saved.id, parsed.error)
         return []
     filters = SearchFilters.from_dict(saved.filters)
-    since = saved.created_at
-    if saved.last_checked_at and saved.last_checked_at - RECHECK_OVERLAP > since:
-        since = saved.last_checked_at - RECHECK_OVERLAP
-    filters.extracted_after = iso(since)
+    filters.after_article_id = saved.baseline_article_id
     ids = [hit.id for hit in iter_all(db, parsed, filters)]
     found = iso(now)
     with db.transaction() as tx:

@@ -1,0 +1,22 @@
+"""``odjek serve``: run the web UI with uvicorn on settings.web_host / web_port."""
+
+from __future__ import annotations
+
+import click
+
+from odjek.context import settings_from_env
+
+
+@click.command("serve")
+@click.option("--host", help="Address to listen on (default: settings web_host).")
+@click.option("--port", type=int, help="Port to listen on (default: settings web_port).")
+def command(host: str | None, port: int | None) -> None:
+    """Serve the search web UI for press officers."""
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = settings_from_env()
+    app = create_app(settings)
+    uvicorn.run(app, host=host or settings.web_host, port=port or settings.web_port, proxy_headers=False,
+                server_header=False, log_level="info")
