@@ -6,7 +6,7 @@ ENV DEBIAN_FRONTEND=noninteractive PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/op
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-noto-core libpango-1.0-0 \
-      libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils curl \
+      libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils postgresql-client sqlite3 curl \
  && rm -rf /var/lib/apt/lists/* \
  && pip install --no-cache-dir uv==0.13.9 \
  && useradd --create-home --uid 50000 odjek
