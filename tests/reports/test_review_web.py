@@ -1,0 +1,97 @@
+"""The review router mounted in a bare FastAPI app with stand-in login and CSRF dependencies."""
+
+import pytest
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.testclient import TestClient
+
+from odjek.settings import Settings
+from reports.digest import get_review, get_run, render_digest
+from reports.review_web import router
+from tests.reports.fixture_archive import DAY, build_archive
+
+TOKEN = "tok-123"
+
+
+def current_user(request: Request):
+    """Stand-in for the web app's operator login: a header names the user."""
+    name = request.headers.get("x-test-user")
+    if not name:
+        raise HTTPException(401, "login required")
+    return {"username": name}
+
+
+async def csrf_check(request: Request):
+    form = await request.form()
+    if form.get("csrf_token") != TOKEN:
+        raise HTTPException(403, "bad CSRF token")
+
+
+@pytest.fixture
+def client(tmp_path, sqlite_archive):
+    ids = build_archive(sqlite_archive)
+    settings = Settings.from_mapping({"data_dir": str(tmp_path), "review_digests": True,
+                                      "daily_recipients": "direktor@example.org"})
+    run = render_digest(settings, sqlite_archive, "daily", DAY)
+    app = FastAPI()
+    app.include_router(router(settings, current_user=current_user, csrf_check=csrf_check,
+                              csrf_token=lambda request: TOKEN, db=sqlite_archive))
+    with TestClient(app) as test_client:
+        test_client.headers["x-test-user"] = "operater"
+        yield test_client, run, ids, sqlite_archive, tmp_path
+
+
+def test_pages_need_a_user(client):
+    http, run, *_ = client
+    assert http.get("/digests", headers={"x-test-user": ""}).status_code == 401
+    listing = http.get("/digests")
+    assert listing.status_code == 200 and f'href="/digests/{run.id}"' in listing.text and "held" in listing.text
+
+
+def test_review_page_lists_items_with_csrf_forms(client):
+    http, run, ids, *_ = client
+    page = http.get(f"/digests/{run.id}")
+    assert page.status_code == 200
+    assert f'id="item-{ids["program-rts"]}"' in page.text
+    assert f'name="csrf_token" value="{TOKEN}"' in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+
+
+def test_posts_without_the_csrf_token_are_refused(client):
+    http, run, ids, db, _ = client
+    response = http.post(f"/digests/{run.id}/exclude", data={"article_id": ids["program-rts"], "csrf_token": "x"})
+    assert response.status_code == 403
+    assert get_review(db, run.id).excluded == []
+
+
+def test_exclude_pin_note_then_release(client):
+    http, run, ids, db, tmp_path = client
+    form = {"csrf_token": TOKEN}
+    assert http.post(f"/digests/{run.id}/exclude", data={**form, "article_id": ids["glasanje-dw"]},
+                     follow_redirects=False).status_code == 303
+    http.post(f"/digests/{run.id}/pin", data={**form, "article_id": ids["skole-nezavisne"]})
+    http.post(f"/digests/{run.id}/note", data={**form, "note": "<b>Хитно</b>"})
+    review = get_review(db, run.id)
+    assert review.excluded == [ids["glasanje-dw"]] and review.pinned == [ids["skole-nezavisne"]]
+    preview = http.get(f"/digests/{run.id}/preview")
+    assert "Serbian diaspora and voting abroad" not in preview.text
+    assert "&lt;b&gt;Хитно&lt;/b&gt;" in preview.text and "<b>Хитно" not in preview.text
+    assert preview.text.index('id="sec-pinned"') < preview.text.index('id="sec-directorate"')
+    assert "script-src" not in preview.headers["content-security-policy"]  # default-src 'none' forbids scripts
+    released = http.post(f"/digests/{run.id}/release", data=form)
+    assert released.status_code == 200 and "direktor@example.org: written" in released.text
+    assert get_run(db, run.id).status == "released"
+    assert get_review(db, run.id).released_by == "operater"
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    # Once released, the digest can no longer be edited.
+    assert http.post(f"/digests/{run.id}/pin", data={**form, "article_id": ids["program-rts"]}).status_code == 409
+
+
+def test_note_length_is_limited(client):
+    http, run, *_ = client
+    response = http.post(f"/digests/{run.id}/note", data={"csrf_token": TOKEN, "note": "x" * 5000})
+    assert response.status_code == 422
+
+
+def test_unknown_digest_is_404(client):
+    http, *_ = client
+    assert http.get("/digests/999").status_code == 404
