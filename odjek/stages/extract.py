@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from zoneinfo import ZoneInfo
 
 from archive.articles import LeaseLost, duplicate_of, get_raw_page, record_extracted
 from archive.frontier import claim, record_failure
@@ -12,6 +14,26 @@ from schemas.records import Article, FrontierEntry, FrontierState
 NAME = "extract"
 ORDER = 30
 LOGGER = logging.getLogger(__name__)
+
+
+def best_published(extracted: dt.datetime | None, hinted: str | None, timezone: str) -> dt.datetime | None:
+    """The page's date, or the feed's timestamp when the page gave none or only a day (local midnight).
+
+    Feeds and sitemaps carry the time of publication; pages often show only the date, and a digest
+    lists mentions with their time.
+    """
+    from archive.db import parse_iso
+
+    feed_time = parse_iso(hinted) if hinted else None
+    if feed_time is None:
+        return extracted
+    if extracted is None:
+        return feed_time
+    local = extracted.astimezone(ZoneInfo(timezone))
+    date_only = local.time() == dt.time(0, 0)
+    if date_only and abs(feed_time - extracted) <= dt.timedelta(days=1, hours=1):
+        return feed_time
+    return extracted
 
 
 def extract_entry(ctx: StageContext, entry: FrontierEntry) -> Article | None:
@@ -28,10 +50,7 @@ def extract_entry(ctx: StageContext, entry: FrontierEntry) -> Article | None:
     article.url = page.final_url or entry.url
     if not article.title and entry.hints.get("title"):
         article.title = entry.hints["title"]
-    if article.published is None and entry.hints.get("published"):
-        from archive.db import parse_iso
-
-        article.published = parse_iso(entry.hints["published"])
+    article.published = best_published(article.published, entry.hints.get("published"), ctx.settings.timezone)
     if article.is_article and page.content_hash:
         original = duplicate_of(ctx.db, page.content_hash, entry.id)
         if original is not None and original < entry.id:

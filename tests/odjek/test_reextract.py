@@ -55,3 +55,18 @@ def test_reextract_is_idempotent_and_filters_by_source(tmp_path, monkeypatch):
     later = runner.invoke(main, ["reextract", "--since", "2026-03-17", "--json"])
     assert json.loads(later.output.splitlines()[-1])["selected"] == 0
     assert frontier.counts_by_state(db) == {"extracted": 6}
+
+
+def test_feed_time_refines_a_page_date_without_time():
+    import datetime as dt
+
+    from odjek.stages.extract import best_published
+
+    midnight_local = dt.datetime(2026, 3, 15, 23, 0, tzinfo=dt.UTC)  # 16 March 00:00 in Belgrade
+    assert best_published(midnight_local, "2026-03-16T08:30:00+00:00", "Europe/Belgrade") == \
+        dt.datetime(2026, 3, 16, 8, 30, tzinfo=dt.UTC)
+    precise = dt.datetime(2026, 3, 16, 7, 5, tzinfo=dt.UTC)
+    assert best_published(precise, "2026-03-16T08:30:00+00:00", "Europe/Belgrade") == precise
+    assert best_published(None, "2026-03-16T08:30:00+00:00", "Europe/Belgrade").hour == 8
+    assert best_published(midnight_local, "2026-03-01T08:30:00+00:00", "Europe/Belgrade") == midnight_local
+    assert best_published(precise, None, "Europe/Belgrade") == precise
