@@ -1,0 +1,53 @@
+"""The evaluation set's shape and the quality floors the issue sets (office, director, topics, regions)."""
+
+from __future__ import annotations
+
+from nlp.evaluate import (ALL_LABELS, REGION_LABELS, TOPIC_LABELS, Counts, evaluate, load_examples, main,
+                          micro, summary)
+from nlp.normalize import script_of
+
+
+def test_evaluation_set_covers_every_label_language_and_script():
+    examples = load_examples()
+    assert len(examples) >= 200
+    for label in ALL_LABELS:
+        positives = sum(label in ex.labels for ex in examples)
+        assert positives >= 10, label
+        assert len(examples) - positives >= 5, label
+    assert {ex.language for ex in examples} >= {"sr", "en", "de", "ru"}
+    serbian = [ex for ex in examples if ex.language in {"sr", "hr", "bs", "cnr"}]
+    assert {script_of(ex.text) for ex in serbian} == {"Latn", "Cyrl"}
+    assert any(ex.heldout for ex in examples) and any(not ex.heldout for ex in examples)
+
+
+def test_hard_decoys_are_in_the_set():
+    texts = " ".join(ex.text for ex in load_examples() if "office" not in ex.labels)
+    for decoy in ("Uprava carina", "Poreska uprava", "Kancelarija za Kosovo i Metohiju",
+                  "Kancelarija za ljudska i manjinska prava", "Odbor za dijasporu i Srbe u regionu"):
+        assert decoy in texts, decoy
+
+
+def test_quality_floors():
+    figures = summary(evaluate(load_examples()))
+    assert figures["office"] >= 0.95
+    assert figures["director"] >= 0.95
+    assert figures["topics_micro"] >= 0.80
+    assert figures["regions_micro"] >= 0.85
+
+
+def test_counts_and_micro_average():
+    counts = {label: Counts() for label in ALL_LABELS}
+    counts["voting_abroad"].tp, counts["voting_abroad"].fp = 3, 1
+    counts["status_consular"].tp, counts["status_consular"].fn = 1, 1
+    total = micro(counts, TOPIC_LABELS)
+    assert (total.tp, total.fp, total.fn) == (4, 1, 1)
+    assert round(total.precision, 3) == 0.8 and round(total.recall, 3) == 0.8
+    assert micro(counts, REGION_LABELS).f1 == 0.0 or micro(counts, REGION_LABELS).tp == 0
+
+
+def test_main_writes_the_report(tmp_path, capsys):
+    output = tmp_path / "eval.md"
+    assert main(["--output", str(output)]) == 0
+    report = output.read_text(encoding="utf-8")
+    assert "| office |" in report and "held-out" in report
+    assert "| **topics (micro)** |" in capsys.readouterr().out
