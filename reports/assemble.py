@@ -109,30 +109,36 @@ def directorate_mentions(frames: Frames, articles: pd.DataFrame, limit: int) -> 
     return groups, len(order)
 
 
-def top_stories(db: Database, articles: pd.DataFrame, limits: DigestLimits) -> list[Story]:
-    """Clusters with articles in the period from several outlets, most outlets first."""
-    clustered = articles[articles["cluster_id"].notna()]
-    if clustered.empty:
-        return []
-    stats = clustered.groupby("cluster_id").agg(outlets=("outlet", lambda s: sorted(set(s))),
-                                                 articles=("id", "size"), first=("local", "min"))
-    stats["outlet_count"] = stats["outlets"].map(len)
-    stats = stats[stats["outlet_count"] >= limits.min_story_outlets]
-    stats = stats.sort_values(["outlet_count", "articles", "first"], ascending=[False, False, True]).head(limits.stories)
-    if stats.empty:
-        return []
-    ids = [int(c) for c in stats.index]
+def _items_from_archive(db: Database, ids: list[int], tz: str) -> dict[int, Item]:
+    """Items for articles outside the period's frame (a story's representative published earlier)."""
+    if not ids:
+        return {}
     marks = ", ".join("?" for _ in ids)
-    reps = {int(r["id"]): r["representative_article_id"]
-            for r in db.query(f"SELECT id, representative_article_id FROM clusters WHERE id IN ({marks})", ids)}
-    stories = []
-    for cluster_id, row in stats.iterrows():
-        members = clustered[clustered["cluster_id"] == cluster_id]
-        rep = reps.get(int(cluster_id))
-        # The cluster's representative may be outside the period; then its earliest article of the period stands in.
-        rep_id = int(rep) if rep is not None and int(rep) in members.index else int(members.index[0])
-        stories.append(Story(int(cluster_id), _one(articles, rep_id), list(row["outlets"]), int(row["articles"])))
-    return stories
+    sql = ARTICLES_SQL.split(" WHERE ")[0] + f" WHERE a.id IN ({marks})"
+    frame = _frame(db.query(sql, ids), ARTICLE_COLUMNS)
+    frame["local"] = pd.to_datetime(frame["published"], utc=True, format="ISO8601").dt.tz_convert(tz)
+    frame["title"] = frame["title"].fillna("").astype(str)
+    return {int(row.id): _item(row) for row in frame.itertuples(index=False)}
+
+
+def top_stories(db: Database, period: Period, articles: pd.DataFrame, excluded: set[int], limits: DigestLimits
+                ) -> list[Story]:
+    """Story clusters seen in the period with several outlets (archive.clusters), most outlets first."""
+    from archive.clusters import clusters_between
+
+    clusters = clusters_between(db, period.utc_start, period.utc_end, min_outlets=limits.min_story_outlets,
+                                limit=limits.stories + len(excluded))
+    clusters = [c for c in clusters if c.representative_article_id not in excluded][:limits.stories]
+    if not clusters:
+        return []
+    source_ids = sorted({s for c in clusters for s in c.outlets})
+    marks = ", ".join("?" for _ in source_ids)
+    names = {r["id"]: r["name"] for r in db.query(f"SELECT id, name FROM sources WHERE id IN ({marks})", source_ids)}
+    reps = [c.representative_article_id for c in clusters]
+    known = {i: _one(articles, i) for i in reps if i in articles.index}
+    known.update(_items_from_archive(db, [i for i in reps if i not in known], period.tz))
+    return [Story(c.id, known[c.representative_article_id], sorted(names.get(s, s) for s in c.outlets),
+                  len(c.article_ids)) for c in clusters if c.representative_article_id in known]
 
 
 def label_groups(articles: pd.DataFrame, labels: pd.DataFrame, keys: tuple[str, ...], limit: int) -> list[LabelGroup]:
@@ -197,7 +203,7 @@ def assemble(db: Database, period: Period, review: Review | None = None, limits:
     excluded = set(review.excluded)
     shown = all_articles[~all_articles.index.isin(excluded)]
     mentions, mention_count = directorate_mentions(frames, shown, limits.mention_articles)
-    stories = [s for s in top_stories(db, all_articles, limits) if s.item.article_id not in excluded]
+    stories = top_stories(db, period, all_articles, excluded, limits)
     pinned_ids = [i for i in dict.fromkeys(review.pinned) if i in shown.index]
     LOGGER.info("assembled %s digest %s: %d articles, %d with mentions, %d stories", period.kind, period.key,
                 len(all_articles), mention_count, len(stories))

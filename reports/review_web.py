@@ -37,7 +37,7 @@ def _username(user: Any) -> str:
 
 def router(settings: Settings, *, current_user: Callable, csrf_check: Callable,
            csrf_token: Callable[[Request], str] | None = None, csrf_field: str = "csrf_token",
-           db: Database | Callable[[], Database] | None = None, prefix: str = "/digests") -> APIRouter:
+           db: Database | Callable[[], Database] | None = None, prefix: str = "/review/digests") -> APIRouter:
     """The review router: GET pages need ``current_user``; every POST also runs ``csrf_check``.
 
     ``csrf_token(request)`` gives the token the forms carry in the field ``csrf_field``; ``db`` is the archive

@@ -92,3 +92,19 @@ def test_fixture_covers_every_section():
     assert any(f.mentions for f in today) and any(f.cluster for f in today)
     assert {SOURCES[f.source][1] for f in today} >= {"regional", "foreign"}
     assert len(ARTICLES) > len(today)
+
+
+def test_story_continuing_from_the_day_before_keeps_its_representative(archive):
+    ids = build_archive(archive)
+    now = "2026-03-16T12:00:00+00:00"
+    with archive.transaction() as tx:
+        cluster_id = tx.insert_id(
+            "INSERT INTO clusters (representative_article_id, size, outlet_count, created_at, updated_at)"
+            " VALUES (?, 2, 2, ?, ?) RETURNING id", (ids["dan-ranije-2"], now, now))
+        for key in ("dan-ranije-2", "vreme-rts"):
+            tx.execute("UPDATE articles SET cluster_id = ? WHERE id = ?", (cluster_id, ids[key]))
+    digest = assemble(archive, daily_period(DAY, TZ))
+    story = next(s for s in digest.stories if s.cluster_id == cluster_id)
+    assert story.item.article_id == ids["dan-ranije-2"] and story.item.published.date() < DAY
+    assert story.outlets == sorted([SOURCES["dw"][0], SOURCES["rts"][0]])
+    assert digest.stories[0].outlet_count == 3  # most outlets first

@@ -42,14 +42,14 @@ def client(tmp_path, sqlite_archive):
 
 def test_pages_need_a_user(client):
     http, run, *_ = client
-    assert http.get("/digests", headers={"x-test-user": ""}).status_code == 401
-    listing = http.get("/digests")
-    assert listing.status_code == 200 and f'href="/digests/{run.id}"' in listing.text and "held" in listing.text
+    assert http.get("/review/digests", headers={"x-test-user": ""}).status_code == 401
+    listing = http.get("/review/digests")
+    assert listing.status_code == 200 and f'href="/review/digests/{run.id}"' in listing.text and "held" in listing.text
 
 
 def test_review_page_lists_items_with_csrf_forms(client):
     http, run, ids, *_ = client
-    page = http.get(f"/digests/{run.id}")
+    page = http.get(f"/review/digests/{run.id}")
     assert page.status_code == 200
     assert f'id="item-{ids["program-rts"]}"' in page.text
     assert f'name="csrf_token" value="{TOKEN}"' in page.text
@@ -58,7 +58,7 @@ def test_review_page_lists_items_with_csrf_forms(client):
 
 def test_posts_without_the_csrf_token_are_refused(client):
     http, run, ids, db, _ = client
-    response = http.post(f"/digests/{run.id}/exclude", data={"article_id": ids["program-rts"], "csrf_token": "x"})
+    response = http.post(f"/review/digests/{run.id}/exclude", data={"article_id": ids["program-rts"], "csrf_token": "x"})
     assert response.status_code == 403
     assert get_review(db, run.id).excluded == []
 
@@ -66,32 +66,32 @@ def test_posts_without_the_csrf_token_are_refused(client):
 def test_exclude_pin_note_then_release(client):
     http, run, ids, db, tmp_path = client
     form = {"csrf_token": TOKEN}
-    assert http.post(f"/digests/{run.id}/exclude", data={**form, "article_id": ids["glasanje-dw"]},
+    assert http.post(f"/review/digests/{run.id}/exclude", data={**form, "article_id": ids["glasanje-dw"]},
                      follow_redirects=False).status_code == 303
-    http.post(f"/digests/{run.id}/pin", data={**form, "article_id": ids["skole-nezavisne"]})
-    http.post(f"/digests/{run.id}/note", data={**form, "note": "<b>Хитно</b>"})
+    http.post(f"/review/digests/{run.id}/pin", data={**form, "article_id": ids["skole-nezavisne"]})
+    http.post(f"/review/digests/{run.id}/note", data={**form, "note": "<b>Хитно</b>"})
     review = get_review(db, run.id)
     assert review.excluded == [ids["glasanje-dw"]] and review.pinned == [ids["skole-nezavisne"]]
-    preview = http.get(f"/digests/{run.id}/preview")
+    preview = http.get(f"/review/digests/{run.id}/preview")
     assert "Serbian diaspora and voting abroad" not in preview.text
     assert "&lt;b&gt;Хитно&lt;/b&gt;" in preview.text and "<b>Хитно" not in preview.text
     assert preview.text.index('id="sec-pinned"') < preview.text.index('id="sec-directorate"')
     assert "script-src" not in preview.headers["content-security-policy"]  # default-src 'none' forbids scripts
-    released = http.post(f"/digests/{run.id}/release", data=form)
+    released = http.post(f"/review/digests/{run.id}/release", data=form)
     assert released.status_code == 200 and "direktor@example.org: written" in released.text
     assert get_run(db, run.id).status == "released"
     assert get_review(db, run.id).released_by == "operater"
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
     # Once released, the digest can no longer be edited.
-    assert http.post(f"/digests/{run.id}/pin", data={**form, "article_id": ids["program-rts"]}).status_code == 409
+    assert http.post(f"/review/digests/{run.id}/pin", data={**form, "article_id": ids["program-rts"]}).status_code == 409
 
 
 def test_note_length_is_limited(client):
     http, run, *_ = client
-    response = http.post(f"/digests/{run.id}/note", data={"csrf_token": TOKEN, "note": "x" * 5000})
+    response = http.post(f"/review/digests/{run.id}/note", data={"csrf_token": TOKEN, "note": "x" * 5000})
     assert response.status_code == 422
 
 
 def test_unknown_digest_is_404(client):
     http, *_ = client
-    assert http.get("/digests/999").status_code == 404
+    assert http.get("/review/digests/999").status_code == 404
