@@ -291,3 +291,55 @@ def test_realweb_none_raises_and_f1_floor():
     assert errors == []
     assert len(gold) == 300
     assert f1 >= 0.93, f"F1 {f1:.4f}"
+
+
+# --- text clean-up rules --------------------------------------------------------------------------
+
+
+def test_trim_related_cuts_a_tail_block_and_inline_read_also_lines():
+    from crawlers.extract import trim_related
+
+    body = ["Prvi pasus vesti o dijaspori.", "Pročitajte još: Koncert u Beču otkazan", "Drugi pasus.",
+            "Treći pasus.", "Povezane vesti", "Naslov druge vesti", "Još jedan naslov"]
+    trimmed = trim_related("\n".join(body), DEFAULT_OPTIONS)
+    assert trimmed == "Prvi pasus vesti o dijaspori.\nDrugi pasus.\nTreći pasus."
+
+
+def test_trim_related_keeps_an_early_heading_and_long_lines():
+    from crawlers.extract import trim_related
+
+    text = "Related\nThe story starts here.\nIt goes on.\nAnd ends."
+    assert trim_related(text, DEFAULT_OPTIONS) == text  # an early line is not a tail block
+    long_line = "Read also: " + "a real sentence of the article that happens to start this way " * 5
+    assert long_line in trim_related(f"Intro.\n{long_line}\nEnd.", DEFAULT_OPTIONS)
+    assert trim_related("Povezane vesti", DEFAULT_OPTIONS) == "Povezane vesti"  # never empties a text
+
+
+LEAD_PAGE = """<html><head><meta charset="utf-8"><title>Vest</title>
+<meta name="description" content="{description}"></head><body>
+<nav><a href="/">Početna</a> <a href="/vesti">Vesti</a></nav>
+<header class="article-header"><h1>Srpska škola u Beču slavi jubilej</h1>
+<div class="lead">{lead}</div></header>
+<div class="content"><article>
+<p>Škola je osnovana pre dvadeset godina u prostorijama crkvene opštine, a danas u njoj uči više od tri stotine dece.</p>
+<p>Na proslavi su nastupili hor i folklorna grupa, a učenici su pripremili izložbu radova o istoriji srpske zajednice u Beču.</p>
+<p>Direktorka škole zahvalila je roditeljima i nastavnicima na dugogodišnjoj podršci i najavila nove kurseve.</p>
+</article></div>
+<footer>© Vesti</footer></body></html>"""
+
+
+def test_lead_outside_the_article_container_is_recovered_when_shown_on_the_page():
+    lead = "Dopunska škola srpskog jezika u Beču obeležila je dvadeset godina rada velikom priredbom."
+    body = LEAD_PAGE.format(description=lead, lead=lead).encode()
+    without = extract_article(body, "https://v.example/vesti/skola-u-becu-slavi", options=ExtractionOptions(recover_lead=False))
+    with_lead = extract_article(body, "https://v.example/vesti/skola-u-becu-slavi")
+    assert lead not in without.text  # the failure the rule is for
+    assert with_lead.text.startswith(lead)
+    assert "više od tri stotine dece" in with_lead.text
+
+
+def test_description_only_in_head_is_not_added():
+    description = "Opis koji postoji samo u zaglavlju stranice i nigde se ne prikazuje čitaocu."
+    body = LEAD_PAGE.format(description=description, lead="").encode()
+    article = extract_article(body, "https://v.example/vesti/skola-u-becu-slavi")
+    assert description not in article.text
