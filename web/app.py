@@ -42,6 +42,7 @@ LOGIN_COOKIE = "odjek_login"
 LANG_COOKIE = "odjek_lang"
 LOGIN_FORM_MAX_AGE_S = 3600
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PAGE_SIZES = ("20", "50", "100")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none';"
        " base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -280,14 +281,15 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             page = max(1, min(int(params.get("page") or 1), 10_000))
         except ValueError:
             page = 1
+        per = params.get("per") if params.get("per") in PAGE_SIZES else None
         filters = filters_from_params(params)
-        results = search(db, q, filters, sort=sort, page=page, facets=True)
+        results = search(db, q, filters, sort=sort, page=page, per_page=int(per or PAGE_SIZES[0]), facets=True)
         lang = language_of(request)
         notice = notice_key(results.message)
         message = translate(notice[0], lang, **notice[1]) if notice else results.message
 
         def link(**extra) -> str:
-            return "/?" + urlencode(params_for(q, filters, sort, **extra))
+            return "/?" + urlencode(params_for(q, filters, sort, per=per, **extra))
 
         def facet_link(facet: str, value: str) -> str:
             return "/?" + urlencode(params_for(q, toggled(filters, facet, value), sort))

@@ -1,0 +1,298 @@
+"""The web UI in real headless Chromium (Playwright, Debian's /usr/bin/chromium), against uvicorn on loopback.
+
+A press officer logs in, searches across scripts, filters by topic, opens an article, exports CSV, saves a
+search and gets its alert from a real local SMTP server, logs out and is refused. Separately, every entry of
+feedparser's sanitize suite is imported and rendered: no dialog, no script, no injected element.
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import io
+import json
+import socket
+import threading
+import time
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED, chromium_path, require
+from tests.web.conftest import PASSWORD
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SERVER_START_TIMEOUT_S = 20
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """uvicorn serving the app in a thread on 127.0.0.1 and a free port."""
+
+    def __init__(self, app):
+        import uvicorn
+
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def wait(self, count: int, timeout_s: float = 15) -> None:
+        deadline = time.monotonic() + timeout_s
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def browser():
+    require(chromium_path() is not None, "Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def smtp():
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield box, controller.port
+    controller.stop()
+
+
+def guarded_page(context, base_url: str, problems: list[str]):
+    """A page that records dialogs, CSP violations and any request leaving our server."""
+    page = context.new_page()
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.on("console", lambda m: problems.append(f"console: {m.text}")
+            if "Content Security Policy" in m.text or "Refused" in m.text else None)
+
+    def route(r):
+        if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            problems.append(f"request: {r.request.url}")
+            r.abort()
+
+    page.route("**/*", route)
+    return page
+
+
+def log_in(page, base_url: str, username: str = "ana") -> None:
+    page.goto(base_url + "/")
+    assert "/login" in page.url
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(base_url + "/")
+
+
+def test_press_officer_journey(browser, smtp, web_settings, web_db, seeded_ids, artifacts_dir, tmp_path):
+    from archive.imports import import_lines
+    from odjek.runner import StageContext
+    from odjek.stages import alerts
+    from web.app import create_app
+
+    box, smtp_port = smtp
+    settings = web_settings.replace(smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_starttls=False)
+    problems: list[str] = []
+    with LiveServer(create_app(settings, web_db)) as server:
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+        page = guarded_page(context, server.url, problems)
+        log_in(page, server.url)
+
+        # Cyrillic query, Latin articles (and the Cyrillic one).
+        page.fill("#q", "дијаспора")
+        page.press("#q", "Enter")
+        page.wait_for_selector(".hit")
+        titles = page.locator(".hit h3").all_inner_texts()
+        assert "Srbi u dijaspori glasali u Beču" in titles
+        assert "Управа за сарадњу с дијаспором и Србима у региону" in titles
+        assert page.locator(".hit .snippet mark").count() > 0
+        # Latin query, Cyrillic article.
+        page.fill("#q", "uprava za saradnju")
+        page.press("#q", "Enter")
+        page.wait_for_selector(".hit")
+        assert page.locator(".hit h3").all_inner_texts()[0] == "Управа за сарадњу с дијаспором и Србима у региону"
+        assert page.locator(".hit h3 mark").first.inner_text() == "Управа"
+
+        # Topic filter from the facets.
+        page.fill("#q", "dijaspora")
+        page.press("#q", "Enter")
+        page.wait_for_selector(".hit")
+        assert page.locator(".hit").count() == 4
+        page.click("a[data-facet=topics][data-value=voting_abroad]")
+        page.wait_for_url("**topic=voting_abroad**")
+        assert page.locator(".hit").count() == 1
+        assert page.locator(".hit h3").inner_text() == "Srbi u dijaspori glasali u Beču"
+        page.click("a[data-facet=topics][data-value=voting_abroad]")  # off again
+        page.wait_for_function("document.querySelectorAll('.hit').length == 4")
+        page.screenshot(path=str(artifacts_dir / "search.png"), full_page=True)
+
+        # CSV export of the query.
+        with page.expect_download() as info:
+            page.click("#export")
+        data = Path(info.value.path()).read_bytes()
+        assert data.startswith("\ufeff".encode())
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+        assert len(rows) == 4
+        assert {r["title"] for r in rows} == set(page.locator(".hit h3").all_inner_texts())
+
+        # The article with its mentions highlighted.
+        page.click(".hit h3 a >> text=Управа за сарадњу")
+        page.wait_for_selector("article.article")
+        mention = page.locator("mark.mention").first
+        assert mention.inner_text() == "Управа" and mention.is_visible()
+        assert page.locator(".text mark.hit").count() >= 1
+        assert page.locator("#original").get_attribute("href") == "https://example.org/uprava_cyr"
+        page.screenshot(path=str(artifacts_dir / "article.png"), full_page=True)
+
+        # The same pages fit a phone.
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=context.storage_state())
+        mobile = guarded_page(phone, server.url, problems)
+        mobile.goto(server.url + "/?q=dijaspora")
+        assert mobile.evaluate("document.documentElement.scrollWidth") <= 390
+        mobile.click(".menu-toggle")
+        assert mobile.locator("#nav a[href='/saved']").is_visible()
+        mobile.screenshot(path=str(artifacts_dir / "search-phone.png"), full_page=True)
+        phone.close()
+
+        # Save the search with an immediate alert; a new matching article arrives; the alert is mailed.
+        page.goto(server.url + "/?q=dijaspora")
+        page.fill("form.save input[name=name]", "Dijaspora – sve")
+        page.select_option("form.save select[name=alert]", "immediately")
+        page.click("#save")
+        page.wait_for_url(server.url + "/saved")
+        assert "Dijaspora – sve" in page.inner_text("ul.saved")
+        import_lines(web_db, [json.dumps({"url": "https://example.org/novo", "title": "Нови клуб дијаспоре у Бечу",
+                                          "text": "У Бечу је отворен нови клуб српске дијаспоре.",
+                                          "published": "2026-03-20T10:00:00+01:00", "source": "vesti-dana"})])
+        alerts.run(StageContext(settings=settings, db=web_db, sources=[]))
+        box.wait(1)
+        assert len(box.messages) == 1
+        message = box.messages[0]
+        assert message["To"] == "ana@example.org" and "Dijaspora – sve" in message["Subject"]
+        assert "Нови клуб дијаспоре у Бечу" in message.get_body(("plain",)).get_content()
+        alerts.run(StageContext(settings=settings, db=web_db, sources=[]))
+        time.sleep(0.3)
+        assert len(box.messages) == 1  # never twice
+
+        # Log out; the old session cookie is refused afterwards.
+        old_cookies = context.cookies()
+        page.click("#logout")
+        page.wait_for_url("**/login**")
+        context.add_cookies(old_cookies)
+        page.goto(server.url + "/?q=dijaspora")
+        assert "/login" in page.url and page.locator(".hit").count() == 0
+        context.close()
+    assert problems == []
+
+
+def _sanitize_entries():
+    """(name, title, raw content, link) of every entry in feedparser's sanitize suite, unsanitised."""
+    import feedparser
+
+    folder = SHARED / "wellformed" / "sanitize"
+    folder = SHARED / "realfeeds" / "wellformed" / "sanitize"
+    require(folder.is_dir(), f"shared material {folder} is absent (it lives beside the repo as ../shared)")
+    out = []
+    for path in sorted(folder.glob("*.xml")):
+        parsed = feedparser.parse(path.read_bytes(), sanitize_html=False)
+        feed_title = parsed.feed.get("title", "")
+        for entry in parsed.entries or [{}]:
+            content = " ".join(c.get("value", "") for c in entry.get("content", []))
+            body = " ".join(x for x in (content, entry.get("summary", ""), parsed.feed.get("subtitle", "")) if x)
+            title = entry.get("title") or feed_title or path.stem
+            out.append((path.stem, title, body, entry.get("link") or parsed.feed.get("link") or ""))
+    return out
+
+
+def test_feed_payloads_never_run_in_search_or_article_pages(browser, web_settings, web_db):
+    from archive.imports import import_lines
+    from web.app import create_app
+
+    entries = _sanitize_entries()
+    assert len(entries) >= 700
+    lines = [json.dumps({"url": f"https://example.org/x/{i}", "title": title[:1900] or name,
+                         "text": f"xsstest {name} {body}", "published": "2026-03-16T09:00:00+01:00",
+                         "source": "feeds"}) for i, (name, title, body, _) in enumerate(entries)]
+    report = import_lines(web_db, lines)
+    assert not report.rejected
+    with web_db.transaction() as tx:  # feed links can be javascript: URLs; store them as a crawler would find them
+        for article_id, (_, _, _, link) in zip(report.article_ids, entries):
+            if link and not link.startswith(("http://", "https://")):
+                tx.execute("UPDATE articles SET url = ? WHERE id = ?", (link, article_id))
+    payloads = sum(1 for _, t, b, _ in entries if "<script" in (t + b).lower() or "javascript:" in (t + b).lower())
+    assert payloads > 10  # the suite really carries live payloads into the archive
+
+    problems: list[str] = []
+    # Elements that escaped text could never create; only our own marks may appear inside rendered text.
+    check = """() => {
+        const bad = [];
+        for (const sel of ['.hit h3 a', '.hit .snippet', 'article .title', 'article .text', '.mentions li']) {
+            for (const root of document.querySelectorAll(sel)) {
+                for (const el of root.querySelectorAll('*')) {
+                    if (el.tagName !== 'MARK' && el.tagName !== 'SPAN') bad.push(sel + ' > ' + el.tagName);
+                    for (const a of el.attributes) if (a.name !== 'class') bad.push(el.tagName + '@' + a.name);
+                }
+            }
+        }
+        for (const s of document.querySelectorAll('script')) if (s.src.indexOf('/static/odjek.js') < 0) bad.push('script');
+        for (const a of document.querySelectorAll('a[href]')) if (/^\\s*javascript:/i.test(a.getAttribute('href'))) bad.push('js link');
+        if (window.__xss) bad.push('window.__xss');
+        return bad;
+    }"""
+    with LiveServer(create_app(web_settings, web_db)) as server:
+        context = browser.new_context()
+        page = guarded_page(context, server.url, problems)
+        log_in(page, server.url)
+        total = len(report.article_ids)
+        for number in range(1, -(-total // 100) + 1):
+            page.goto(f"{server.url}/?q=xsstest&sort=date&per=100&page={number}", wait_until="load")
+            assert page.locator(".hit").count() == min(100, total - (number - 1) * 100)
+            problems += [f"search page {number}: {b}" for b in page.evaluate(check)]
+        for article_id in report.article_ids:
+            page.goto(f"{server.url}/article/{article_id}?q=xsstest", wait_until="load")
+            assert page.locator("article.article").count() == 1
+            problems += [f"article {article_id}: {b}" for b in page.evaluate(check)]
+        context.close()
+    assert problems == []
