@@ -40,8 +40,9 @@ class ExtractionOptions:
     # trafilatura's precision mode drops more boilerplate but also leads and short paragraphs:
     # on realweb it lost recall for less precision gained (F1 0.931 vs 0.932 balanced).
     favor_precision: bool = False
-    # When the first pass yields less than ``min_text_chars``: a second pass in recall mode, then
-    # trafilatura's baseline (JSON-LD articleBody, <article>, paragraphs). The longer text wins.
+    # When the first pass finds no text at all: a second pass in recall mode, then trafilatura's baseline
+    # (JSON-LD articleBody, <article>, paragraphs). Not for merely short text: on realweb, retrying short
+    # results only added boilerplate (trafilatura 2.3 already escalates to recall mode internally).
     recall_retry: bool = True
     baseline_fallback: bool = True
     # Put back the standfirst that templates render outside the article container (see recover_lead):
@@ -205,22 +206,19 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def main_text(tree: HtmlElement, url: str, options: ExtractionOptions) -> str:
-    """Main text by trafilatura; a recall pass and the baseline when the first pass is too short."""
+    """Main text by trafilatura; when it finds nothing, a recall pass, then trafilatura's baseline."""
     text = _trafilatura_text(tree, url, options, recall=False)
-    if len(text) >= options.min_text_chars:
+    if text:
         return text
     if options.recall_retry:
-        second = _trafilatura_text(tree, url, options, recall=True)
-        if len(second) > len(text):
-            text = second
-    if len(text) < options.min_text_chars and options.baseline_fallback:
+        text = _trafilatura_text(tree, url, options, recall=True)
+    if not text and options.baseline_fallback:
         from trafilatura import baseline
 
         _, base_text, _ = baseline(tree)
-        base_text = (base_text or "").strip()
-        if len(base_text) > len(text):
+        text = (base_text or "").strip()
+        if text:
             LOGGER.debug("baseline text used for %s", url)
-            text = base_text
     return text
 
 

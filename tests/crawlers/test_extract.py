@@ -343,3 +343,29 @@ def test_description_only_in_head_is_not_added():
     body = LEAD_PAGE.format(description=description, lead="").encode()
     article = extract_article(body, "https://v.example/vesti/skola-u-becu-slavi")
     assert description not in article.text
+
+
+def test_fallbacks_run_only_when_the_first_pass_finds_nothing(monkeypatch):
+    import crawlers.extract as module
+
+    real = module._trafilatura_text
+    calls = []
+
+    def first_pass_empty(tree, url, options, *, recall):
+        calls.append(recall)
+        return "" if not recall else real(tree, url, options, recall=True)
+
+    monkeypatch.setattr(module, "_trafilatura_text", first_pass_empty)
+    article, expected = extract_fixture("en-article")
+    assert calls == [False, True]
+    assert "more than 1,200 emigrants" in article.text
+
+    calls.clear()
+    monkeypatch.setattr(module, "_trafilatura_text", lambda *a, **k: calls.append(k["recall"]) or "")
+    article, _ = extract_fixture("en-article")
+    assert calls == [False, True]
+    assert "more than 1,200 emigrants" in article.text  # trafilatura's baseline on the raw tree
+
+    calls.clear()
+    article, _ = extract_fixture("en-article", options=ExtractionOptions(recall_retry=False, baseline_fallback=False))
+    assert calls == [False] and article.not_article_reason == "no_text"
