@@ -55,6 +55,8 @@ def scrapy_settings(settings: Settings, sources: list[Source], mode: str) -> dic
         "TWISTED_DNS_RESOLVER": "crawlers.middlewares.GuardedResolver",
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.middlewares.AddressGuardMiddleware": 10,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawlers.middlewares.SharedRobotsTxtMiddleware": 100,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawlers.middlewares.RetryAfterMiddleware": 550,
         },

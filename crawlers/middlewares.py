@@ -14,6 +14,10 @@ import logging
 import time
 from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
 from crawlers.safety import RefusedAddress, classify_address, url_problem
@@ -57,6 +61,28 @@ class AddressGuardMiddleware:
             LOGGER.warning("refusing %s: %s", request.url, problem)
             raise RefusedAddress(problem)
         return None
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, fixed for requests that arrive while robots.txt is still downloading.
+
+    Scrapy 2.19 lets every such waiter ``await`` the same Deferred through ``asFuture``, which consumes its
+    result: only the first waiter gets the parser, the others get None and are let through unchecked
+    (seen here: a disallowed URL fetched when queued alongside others). Each waiter gets its own Deferred.
+    """
+
+    async def robot_parser(self, request):
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(pending, Deferred):
+            mine: Deferred = Deferred()
+
+            def relay(result):
+                mine.callback(result)
+                return result  # keep the result in the shared chain for the next waiter
+
+            pending.addBoth(relay)
+            return await maybe_deferred_to_future(mine)
+        return await super().robot_parser(request)
 
 
 def _guarded_resolver_base():
@@ -150,4 +176,5 @@ class RetryAfterMiddleware:
         return retry
 
 
-__all__ = ["AddressGuardMiddleware", "GuardedResolver", "RetryAfterMiddleware", "RefusedAddress"]
+__all__ = ["AddressGuardMiddleware", "GuardedResolver", "RefusedAddress", "RetryAfterMiddleware",
+           "SharedRobotsTxtMiddleware"]

@@ -22,7 +22,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         server: LoopbackServer = self.server.owner  # type: ignore[attr-defined]
         server.hits.append((self.path, time.monotonic(), dict(self.headers)))
-        route = server.routes.get(self.path.split("?", 1)[0]) or server.routes.get(self.path)
+        route = server.routes.get(self.path) or server.routes.get(self.path.split("?", 1)[0])
         if route is None:
             send(self, 404, b"not found", "text/plain")
             return
