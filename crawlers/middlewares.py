@@ -9,6 +9,7 @@ response goes on to the spider's errback, which records a retryable failure in t
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email.utils
 import logging
 import time
@@ -125,9 +126,12 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
     text = text.strip()
     if text.isdigit():
         return float(text)
-    parsed = email.utils.parsedate_to_datetime(text) if text else None
-    if parsed is None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (ValueError, TypeError, IndexError):
         return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
 
 

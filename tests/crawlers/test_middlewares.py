@@ -1,0 +1,115 @@
+"""Fetching against hostile servers, Retry-After, and the SSRF guard in a real crawl."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.frontier import add_urls
+from crawlers.middlewares import retry_after_seconds
+from crawlers.process import run_crawl
+from schemas.records import DiscoveredUrl
+from tests.crawlers.helpers import crawl_settings, source
+from tests.crawlers.loopback import (LoopbackServer, broken_chunked, endless, gzip_bomb, hang_after_headers, redirect,
+                                     short_body, static, status_with_retry_after)
+
+MB = 1024 * 1024
+
+
+def _queue(db, source_id: str, urls: list[str]) -> None:
+    add_urls(db, [DiscoveredUrl(url=u, source_id=source_id, via="feed") for u in urls])
+
+
+def _states(db) -> dict[str, tuple[str, str | None, int]]:
+    return {r["url"]: (r["state"], r["last_error"], r["attempts"])
+            for r in db.query("SELECT url, state, last_error, attempts FROM frontier")}
+
+
+def test_retry_after_header_forms():
+    assert retry_after_seconds(b"120") == 120
+    assert retry_after_seconds("Wed, 25 Nov 2026 10:00:30 GMT", now=1795600800.0) == pytest.approx(30, abs=1)
+    assert retry_after_seconds(b"soon") is None and retry_after_seconds(None) is None
+
+
+def test_hostile_server_every_url_ends_as_a_recorded_failure_with_bounded_memory(archive, archive_url):
+    with LoopbackServer("127.0.0.61") as web:
+        web.routes.update({
+            "/hang": hang_after_headers(web.stop_event),
+            "/short": short_body(),
+            "/chunked": broken_chunked(),
+            "/huge-chunked": endless(200 * MB),
+            "/huge-declared": endless(50 * MB, with_length=True),
+            "/bomb": gzip_bomb(500 * MB),
+            "/loop-a": redirect(web.url("/loop-b")),
+            "/loop-b": redirect(web.url("/loop-a")),
+            "/slow-down": status_with_retry_after(429, 1),
+            "/fine": static("<html><body><p>Still fetched.</p></body></html>"),
+        })
+        urls = {name: web.url(f"/{name}") for name in
+                ("hang", "short", "chunked", "huge-chunked", "huge-declared", "bomb", "loop-a", "slow-down", "fine")}
+        _queue(archive, "hostile", list(urls.values()))
+        settings = crawl_settings(archive_url, download_timeout_s=2, max_page_bytes=5 * MB, max_redirects=3,
+                                  retry_times=1, max_attempts=3)
+        summary = run_crawl("fetch", settings, [source("hostile", feeds=[web.url("/feed")])], timeout_s=240)
+        slow_hits = [t for path, t, _ in web.hits if path == "/slow-down"]
+    states = _states(archive)
+    kinds = {name: (states[url][0], (states[url][1] or "").split(":", 1)[0]) for name, url in urls.items()}
+    assert kinds == {
+        "hang": ("new", "timeout"),  # retryable: back in the queue after a backoff, attempt counted
+        "short": ("new", "connection"),
+        "chunked": ("new", "connection"),
+        "huge-chunked": ("failed", "too large"),
+        "huge-declared": ("failed", "too large"),
+        "bomb": ("failed", "too large"),
+        "loop-a": ("failed", "redirects"),
+        "slow-down": ("new", "http 429"),
+        "fine": ("fetched", ""),
+    }
+    assert all(states[url][2] == 1 for name, url in urls.items() if name != "fine")
+    assert "Retry-After 1s" in states[urls["slow-down"]][1]
+    # The 429 paused the host for the announced second before the one retry.
+    assert len(slow_hits) == 2 and slow_hits[1] - slow_hits[0] >= 0.9
+    assert archive.scalar("SELECT COUNT(*) FROM raw_pages") == 1
+    # 200 MB streamed and 500 MB inflated: neither was held in memory (a crawl idles at about 100 MB).
+    assert summary.stats["memusage/max"] < 250 * MB
+    assert summary.sources["hostile"]["fetched"] == 1 and summary.sources["hostile"]["retry_later"] == 4
+
+
+def test_retryable_failures_become_final_after_max_attempts(sqlite_archive, tmp_path):
+    url = f"sqlite:///{tmp_path / 'archive.db'}"
+    with LoopbackServer("127.0.0.62") as web:
+        web.routes["/down"] = static("down", status=503)
+        _queue(sqlite_archive, "s", [web.url("/down")])
+        settings = crawl_settings(url, retry_times=0, max_attempts=2)
+        for _ in range(2):
+            sqlite_archive.query("UPDATE frontier SET next_attempt_at = NULL")  # skip the backoff wait
+            run_crawl("fetch", settings, [source("s", feeds=[web.url("/rss")])])
+    state, error, attempts = _states(sqlite_archive)[web.url("/down")]
+    assert (state, attempts) == ("failed", 2) and error.startswith("http 503: server error")
+
+
+def test_ssrf_guard_refuses_private_targets_before_connecting(archive, archive_url):
+    with LoopbackServer("127.0.0.1") as inside, LoopbackServer("127.0.0.2") as outside:
+        inside.routes["/secret"] = static("internal")
+        outside.routes["/jump"] = redirect(inside.url("/secret"))
+        outside.routes["/ok"] = static("<html><body>public page</body></html>")
+        settings = crawl_settings(archive_url, allow_private_addresses=False)
+        # 127.0.0.2 stands in for a public server: the test must not contact real private addresses.
+        trusted = {"ODJEK_TRUSTED_ADDRESSES": ["127.0.0.2"]}
+        sources = [source("private", feeds=["http://10.0.0.1/rss.xml"]),
+                   source("metadata", feeds=["http://169.254.169.254/latest/meta-data/"]),
+                   source("jumper", feeds=[outside.url("/rss.xml")])]
+        discovered = run_crawl("discover", settings, sources, scrapy_overrides=trusted)
+        _queue(archive, "jumper", [outside.url("/jump"), outside.url("/ok"), "http://10.0.0.1/article",
+                                   "http://[::1]/x"])
+        run_crawl("fetch", settings, sources, scrapy_overrides=trusted)
+        inside_hits = list(inside.hits)
+    assert discovered.sources["private"]["errors"] == [
+        "feed http://10.0.0.1/rss.xml: refused: 10.0.0.1 is a private address"]
+    assert discovered.sources["metadata"]["errors"] == [
+        "feed http://169.254.169.254/latest/meta-data/: refused: 169.254.169.254 is a cloud metadata address"]
+    states = _states(archive)
+    assert states[outside.url("/jump")][:2] == ("failed", "refused: 127.0.0.1 is a loopback address")
+    assert states["http://10.0.0.1/article"][:2] == ("failed", "refused: 10.0.0.1 is a private address")
+    assert states["http://[::1]/x"][:2] == ("failed", "refused: ::1 is a loopback address")
+    assert states[outside.url("/ok")][0] == "fetched"
+    assert inside_hits == []
