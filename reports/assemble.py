@@ -103,9 +103,9 @@ def directorate_mentions(frames: Frames, articles: pd.DataFrame, limit: int) -> 
     order = articles.loc[articles.index.isin(mentions["article_id"].unique())].index
     by_article = {aid: group for aid, group in mentions.groupby("article_id", sort=False)}
     groups = []
-    for aid in order[:limit]:
-        lines = [MentionLine(r.label, r.sentence, r.text) for r in by_article[aid].itertuples(index=False)]
-        groups.append(MentionGroup(_one(articles, aid), lines))
+    for item in _items(articles, order[:limit]):  # one batch lookup, not one .loc per article
+        lines = [MentionLine(r.label, r.sentence, r.text) for r in by_article[item.article_id].itertuples(index=False)]
+        groups.append(MentionGroup(item, lines))
     return groups, len(order)
 
 
