@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -57,8 +58,6 @@ def inflate(body: bytes, max_bytes: int) -> bytes:
     """Gunzip a ``.xml.gz`` sitemap without letting it grow beyond ``max_bytes`` (gzip bombs raise ValueError)."""
     if not body.startswith(GZIP_MAGIC):
         return body
-    import zlib
-
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     out = inflater.decompress(body, max_bytes + 1)
     if len(out) > max_bytes or inflater.unconsumed_tail:
@@ -80,7 +79,7 @@ def parse_sitemap(body: bytes, url: str, source_id: str, max_bytes: int = 50_000
     result = SitemapResult(url=url)
     try:
         body = inflate(body, max_bytes)
-    except (ValueError, OSError, EOFError) as exc:
+    except (ValueError, OSError, EOFError, zlib.error) as exc:
         result.error = str(exc) if str(exc).startswith("too large") else f"parse error: bad gzip data ({exc})"
         return result
     if not body.strip():
