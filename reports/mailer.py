@@ -4,6 +4,7 @@ Each (kind, period, recipient) is claimed in the archive's ``sends`` table befor
 sent after the server accepts it, so a retried task never sends twice; ``resend=True`` is the operator's
 deliberate override. Without SMTP settings the message is written to the outbox folder as ``.eml``.
 SMTP failures are retried with backoff, then recorded as ``failed`` with the error (never lost).
+A claim left behind by a worker that died mid-send is taken over once it is older than ``CLAIM_STALE_S``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Sequence
 
-from archive.db import Database, iso, utcnow
+from archive.db import Database, iso, parse_iso, utcnow
 from odjek.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 
 SMTP_TIMEOUT_S = 30
 SMTP_RETRY_DELAYS_S = (2, 10, 30)
+# Longer than any live send can take (4 attempts x SMTP_TIMEOUT_S plus the delays, about 3 minutes), so a
+# claim this old belongs to a worker that was killed: the message was never accepted, send it again.
+CLAIM_STALE_S = 900
 
 
 @dataclass
@@ -35,17 +39,24 @@ class Delivery:
     detail: str = ""
 
 
-def claim_send(db: Database, kind: str, period: str, recipient: str, resend: bool = False) -> bool:
+def claim_send(db: Database, kind: str, period: str, recipient: str, resend: bool = False,
+               stale_after_s: float = CLAIM_STALE_S) -> bool:
     """Claim a send; False when it was already sent (or is being sent) and this is not a deliberate resend."""
-    now = iso(utcnow())
+    current = utcnow()
+    now = iso(current)
     with db.transaction() as tx:
-        row = tx.one("SELECT state FROM sends WHERE kind = ? AND period = ? AND recipient = ?", (kind, period, recipient))
+        row = tx.one("SELECT state, claimed_at FROM sends WHERE kind = ? AND period = ? AND recipient = ?",
+                     (kind, period, recipient))
         if row is None:
             tx.execute("INSERT INTO sends (kind, period, recipient, state, claimed_at) VALUES (?, ?, ?, 'claimed', ?)",
                        (kind, period, recipient, now))
             return True
-        if row["state"] in {"sent", "claimed"} and not resend:
+        stale = row["state"] == "claimed" and (current - parse_iso(row["claimed_at"])).total_seconds() > stale_after_s
+        if row["state"] in {"sent", "claimed"} and not resend and not stale:
             return False
+        if stale:
+            LOGGER.warning("taking over a stale claim for %s %s to %s (claimed at %s)", kind, period, recipient,
+                           row["claimed_at"])
         tx.execute("UPDATE sends SET state = 'claimed', claimed_at = ?, error = NULL WHERE kind = ? AND period = ?"
                    " AND recipient = ?", (now, kind, period, recipient))
         return True
