@@ -470,26 +470,23 @@ def _sibling_row(item) -> dict:
             "source_id": getattr(item, "source_id", ""), "published": getattr(item, "published", None)}
 
 
+HEALTH_COLUMNS = ["source_id", "name", "group", "enabled", "flagged", "flag_reason", "discovered_last_run",
+                  "fetched_last_run", "failed_last_run", "new_articles_24h", "articles_total", "last_success_at",
+                  "staleness_hours", "failing_runs", "last_error"]
+
+
 def source_health_rows(db: Database, settings: Settings) -> tuple[list[dict], list[str], bool]:
     """The health table from archive.health when it exists, else articles per source (said so on the page)."""
     try:
         from archive.health import source_health
     except ImportError:
+        LOGGER.warning("archive.health is not available: the sources page shows articles per source only")
         rows = db.query("SELECT s.id, s.name, s.grp, s.enabled, COUNT(a.id) AS articles, MAX(a.published) AS last_article"
                         " FROM sources s LEFT JOIN articles a ON a.source_id = s.id GROUP BY s.id, s.name, s.grp,"
                         " s.enabled ORDER BY s.id")
         return rows, ["id", "name", "grp", "enabled", "articles", "last_article"], False
-    rows = [r if isinstance(r, dict) else _as_dict(r) for r in source_health(db, settings)]
-    columns = list(rows[0].keys()) if rows else []
-    return rows, columns, True
-
-
-def _as_dict(obj) -> dict:
-    from dataclasses import asdict, is_dataclass
-
-    if is_dataclass(obj):
-        return asdict(obj)
-    return dict(vars(obj))
+    rows = [h.as_dict() for h in source_health(db, settings)]
+    return rows, HEALTH_COLUMNS, True
 
 
 def recorded_digest_path(settings: Settings, value: str | None) -> Path | None:

@@ -113,43 +113,32 @@ def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_
 
 
 def silent_source_alert(settings: Settings, db: Database, now: dt.datetime) -> str:
-    """Mail operators the sources that went silent (via archive.health once it exists); returns what happened."""
+    """Mail operators the enabled sources that archive.health flags as silent; returns what happened."""
     if importlib.util.find_spec("archive.health") is None:
-        LOGGER.warning("archive.health is not available yet: the silent-source alert is skipped")
+        LOGGER.warning("archive.health is not available: the silent-source alert is skipped")
         return "skipped: archive.health not available"
     from archive.health import source_health
 
-    rows = source_health(db, settings)
-    silent = [r for r in rows if _is_silent(r)]
+    silent = [h for h in source_health(db, settings, now) if h.enabled and h.flagged]
     if not silent:
         return "none silent"
     if not settings.ops_recipients:
         LOGGER.warning("%d silent source(s) but no ops_recipients configured", len(silent))
         return f"{len(silent)} silent, no recipients"
-    names = sorted(_field(r, "source_id") or _field(r, "id") or "?" for r in silent)
+    lines = [f"- {h.source_id} ({h.name}): {h.flag_reason or 'silent'}; last error: {h.last_error or '—'}"
+             for h in sorted(silent, key=lambda h: h.source_id)]
     msg = EmailMessage()
-    msg["Subject"] = f"Odjek: {len(names)} source(s) silent"
-    msg.set_content("These sources delivered nothing in their last runs:\n\n" + "\n".join(f"- {n}" for n in names))
-    # One mail per day per set of silent sources: a source that stays silent is not re-announced every run.
-    deliver(settings, db, msg, kind="ops:silent-sources", period=f"{now.date().isoformat()}:{batch_key_names(names)}",
-            recipients=settings.ops_recipients)
-    return f"{len(names)} silent: {', '.join(names)}"
-
-
-def _field(row, name: str):
-    return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
-
-
-def _is_silent(row) -> bool:
-    for name in ("silent", "is_silent", "stale"):
-        value = _field(row, name)
-        if value is not None:
-            return bool(value)
-    status = _field(row, "status")
-    return status in {"silent", "stale"}
+    msg["Subject"] = f"Odjek: {len(silent)} source(s) silent"
+    msg.set_content("These sources have stopped delivering:\n\n" + "\n".join(lines)
+                    + f"\n\nSource health: {settings.base_url.rstrip('/')}/sources\n")
+    # Once per day for the same set of silent sources: a source that stays silent is not re-announced every run.
+    period = f"{now.date().isoformat()}:{batch_key_names(sorted(h.source_id for h in silent))}"
+    deliver(settings, db, msg, kind="ops:silent-sources", period=period, recipients=settings.ops_recipients)
+    return f"{len(silent)} silent: {', '.join(sorted(h.source_id for h in silent))}"
 
 
 def batch_key_names(names: list[str]) -> str:
+    """A short stable key for a set of names."""
     import hashlib
 
     return hashlib.sha256(",".join(names).encode()).hexdigest()[:12]

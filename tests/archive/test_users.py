@@ -177,3 +177,24 @@ def test_users_cli_takes_passwords_from_stdin_only(tmp_path, monkeypatch):
     assert users.get_user(db, "ana") is None
     result = runner.invoke(main, ["users", "remove", "ana"])
     assert result.exit_code == 2 and "no user" in result.output
+
+
+def test_operators_are_told_once_a_day_when_a_source_goes_silent(archive, tmp_path):
+    from archive.sources import SourceRun, record_source_run
+    from odjek.runner import StageContext
+    from odjek.stages import alerts
+
+    import_lines(archive, [_line("a", "Naslov", "Tekst.")])
+    settings = Settings.from_mapping({"data_dir": str(tmp_path), "ops_recipients": "ops@example.org",
+                                      "silent_source_runs": 2})
+    with archive.transaction() as tx:
+        tx.execute("UPDATE sources SET enabled = 1")
+    ctx = StageContext(settings=settings, db=archive, sources=[])
+    assert alerts.run(ctx).details["silent_sources"] == "none silent"
+    for _ in range(2):
+        record_source_run(archive, SourceRun("vesti-dana", "discover", errors=["HTTP 503"]))
+    assert alerts.run(ctx).details["silent_sources"].startswith("1 silent: vesti-dana")
+    alerts.run(ctx)
+    (mail,) = list(settings.outbox_path.glob("*.eml"))
+    message = email.message_from_bytes(mail.read_bytes())
+    assert message["To"] == "ops@example.org" and "vesti-dana" in message.get_payload(decode=True).decode()

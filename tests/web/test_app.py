@@ -163,6 +163,19 @@ def test_article_page_marks_mentions_and_query_words(client, seeded_ids):
     assert client.get("/article/999999").status_code == 404
 
 
+def test_article_page_lists_the_story_in_other_outlets(client, web_db, seeded_ids):
+    with web_db.transaction() as tx:
+        cluster = tx.insert_id("INSERT INTO clusters (representative_article_id, size, outlet_count, created_at,"
+                               " updated_at) VALUES (?, 2, 2, 'x', 'x') RETURNING id", (seeded_ids["uprava_cyr"],))
+        tx.execute("UPDATE articles SET cluster_id = ? WHERE id IN (?, ?)",
+                   (cluster, seeded_ids["uprava_cyr"], seeded_ids["kancelarija_lat"]))
+    login(client)
+    html = client.get(f"/article/{seeded_ids['uprava_cyr']}").text
+    assert f'href="/article/{seeded_ids["kancelarija_lat"]}"' in html
+    results = client.get("/", params={"q": "uprava za saradnju"}).text
+    assert "Објавило медија: 2" in results
+
+
 def test_javascript_urls_are_never_linked(client, web_db):
     from archive.imports import import_lines
 
@@ -222,14 +235,16 @@ def test_digests_serve_only_recorded_files_inside_the_digests_folder(client, web
     assert client.get("/digests/1/exe").status_code == 404
 
 
-def test_sources_page_degrades_clearly_without_health(client, seeded_ids):
-    import importlib.util
+def test_sources_page_shows_source_health(client, web_db, seeded_ids):
+    from archive.sources import SourceRun, record_source_run
 
+    for _ in range(3):  # three failed discovery runs in a row: flagged as silent
+        record_source_run(web_db, SourceRun("vesti-dana", "discover", errors=["HTTP 503 on feed"]))
     login(client)
     html = client.get("/sources").text
-    assert "vesti-dana" in html
-    if importlib.util.find_spec("archive.health") is None:
-        assert "још није доступан" in html
+    assert "vesti-dana" in html and "world-news" in html
+    flagged = re.search(r'<tr class="flagged">(.*?)</tr>', html, re.S)
+    assert flagged and "vesti-dana" in flagged.group(1) and "HTTP 503 on feed" in flagged.group(1)
 
 
 def test_saved_searches_and_admin(client, web_db, seeded_ids):
