@@ -123,11 +123,13 @@ def test_review_holds_the_digest_until_release(tmp_path, sqlite_archive, smtp_se
     assert [d.state for d in send_digest(settings, sqlite_archive, rerun)] == ["skipped"]
 
 
-def test_without_smtp_the_message_lands_in_the_outbox(tmp_path, sqlite_archive):
-    build_archive(sqlite_archive)
+def test_without_smtp_the_message_lands_in_the_outbox(tmp_path, archive):
+    # On both stores: the digest_runs upsert and the sends claims are dialect-sensitive SQL.
+    build_archive(archive)
     settings = Settings.from_mapping({"data_dir": str(tmp_path), "daily_recipients": "a@example.org,b@example.org"})
-    run = render_digest(settings, sqlite_archive, "daily", DAY)
-    deliveries = send_digest(settings, sqlite_archive, run)
+    run = render_digest(settings, archive, "daily", DAY)
+    assert render_digest(settings, archive, "daily", DAY).id == run.id  # re-rendering replaces, never duplicates
+    deliveries = send_digest(settings, archive, run)
     assert [d.state for d in deliveries] == ["written", "written"]
     for d in deliveries:
         msg = email.message_from_bytes(open(d.detail, "rb").read(), policy=email.policy.default)
