@@ -74,9 +74,53 @@ def _drop_database(admin_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def _postgres_session_database(postgres_admin_url):
+    """One migrated database for the whole session (created here, dropped at the end).
+
+    Creating and dropping a database per test costs seconds each on PostgreSQL; emptying the tables of
+    one session database gives every test the same clean archive in a few milliseconds.
+    """
+    name = f"odjek_test_{uuid.uuid4().hex[:12]}"
+    url = postgres_admin_url.rsplit("/", 1)[0] + f"/{name}"
+    from archive import open_archive
+
+    open_archive(url).close()
+    yield url
+    _drop_database(postgres_admin_url, name)
+
+
+def _empty_database(url: str) -> None:
+    import psycopg
+
+    from archive import Database
+    from archive.migrations import migrate
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        # Connections left open by the previous test (server threads, pools) must not hold locks.
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                     " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    db = Database(url)
+    migrate(db)  # a test may have dropped or restored tables
+    db.close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'")]
+        if tables:
+            conn.execute(f"TRUNCATE {', '.join(f'{t!r}'.replace(chr(39), chr(34)) for t in tables)}"
+                         " RESTART IDENTITY CASCADE")
+
+
 @pytest.fixture
-def postgres_url(postgres_admin_url):
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+def postgres_url(_postgres_session_database):
+    """An empty, migrated PostgreSQL archive for one test."""
+    _empty_database(_postgres_session_database)
+    yield _postgres_session_database
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_admin_url):
+    """A brand-new PostgreSQL database (no schema) for one test, dropped afterwards."""
     name = f"odjek_test_{uuid.uuid4().hex[:12]}"
     url = postgres_admin_url.rsplit("/", 1)[0] + f"/{name}"
     yield url

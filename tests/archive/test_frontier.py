@@ -85,3 +85,13 @@ def test_migrations_are_idempotent(archive_url):
     assert migrate(db) == []
     assert schema_version(db) == max(m.version for m in MIGRATIONS)
     db.close()
+
+
+def test_migrations_apply_from_scratch_on_a_new_postgresql_database(fresh_postgres_url):
+    from archive import open_archive
+    from archive.migrations import MIGRATIONS, schema_version
+
+    db = open_archive(fresh_postgres_url)  # creates the database, then applies every migration
+    assert schema_version(db) == max(m.version for m in MIGRATIONS)
+    assert db.scalar("SELECT COUNT(*) FROM articles") == 0
+    db.close()
