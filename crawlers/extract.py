@@ -403,18 +403,23 @@ def _rfc2822(raw: str) -> dt.datetime | None:
 
 
 def published_date(tree: HtmlElement, url: str, items: list[dict], options: ExtractionOptions) -> dt.datetime | None:
-    """Publication date by htmldate (original date preferred), refined to the declared timestamp; UTC."""
+    """Publication date: the page's declared timestamp when plausible, else htmldate's (original date first); UTC."""
+    precise = declared_timestamp(tree, items, options.local_timezone)
+    if precise is not None and _plausible(precise):
+        # A machine-readable publication time is what htmldate would pick too, with the time of day
+        # that htmldate often drops (it answers with the URL's date); skipping it saves ~2 ms a page.
+        return precise
     from htmldate import find_date
 
     found = find_date(tree, extensive_search=options.extensive_date_search, original_date=True,
                       outputformat="%Y-%m-%dT%H:%M:%S%z", url=url)
-    dated = to_utc(found, options.local_timezone) if found else None
-    precise = declared_timestamp(tree, items, options.local_timezone)
-    # htmldate often answers with the URL's date only; a declared timestamp within a day of it
-    # (time zones) is the same publication, with its time of day.
-    if precise is not None and (dated is None or abs(precise - dated) <= dt.timedelta(days=1)):
-        return precise
-    return dated
+    return to_utc(found, options.local_timezone) if found else None
+
+
+def _plausible(moment: dt.datetime) -> bool:
+    """Between the early web and tomorrow (CMS placeholders like 0001-01-01 or 2099 are not dates)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return dt.datetime(1995, 1, 1, tzinfo=dt.timezone.utc) <= moment <= now + dt.timedelta(days=1)
 
 
 def to_utc(value: str, local_timezone: str) -> dt.datetime | None:
