@@ -1,7 +1,7 @@
 """The project's spaCy components, each registered with ``Language.factory`` and usable alone.
 
 Order in a pipeline: ``odjek_script_normalizer`` (NORM = folded form) → ``odjek_inflection``
-(LEMMA = matching key) → ``sentencizer`` → ``odjek_office_matcher`` → ``odjek_people_matcher`` →
+(LEMMA = matching key) → ``odjek_office_matcher`` → ``odjek_people_matcher`` →
 ``odjek_topic_tagger`` → ``odjek_region_tagger``. Matchers run on LEMMA, so one pattern covers
 Cyrillic and Latin, every case, and text with or without diacritics. Findings are stored on the
 Doc as ``doc._.odjek_mentions`` (label, token start, token end) and ``doc._.odjek_scores``.
@@ -18,12 +18,12 @@ from typing import Any
 import numpy
 from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from nlp.inflection import key_function
 from nlp.lexicon import LexiconError, Term, compile_phrase, load_lexicon, weighted_terms
+from nlp.matching import KeyMatcher
 from nlp.normalize import fold
 
 LOGGER = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def _key(nlp: Language) -> Any:
     return key_function(nlp.lang)
 
 
-def _add_patterns(matcher: Matcher, nlp: Language, match_id: str, phrases: list[str], *,
+def _add_patterns(matcher: KeyMatcher, nlp: Language, match_id: str, phrases: list[str], *,
                   decline: bool = False, quotes_between: bool = False) -> None:
     """Compile lexicon phrases into the matcher under one match id."""
     tokenize, key = _tokenizer_words(nlp), _key(nlp)
@@ -149,7 +149,7 @@ class OfficeMatcher:
     def __init__(self, nlp: Language, name: str, lexicon: str, window: int):
         data = load_lexicon(lexicon)
         self.name, self.window = name, window
-        self.matcher = Matcher(nlp.vocab)
+        self.matcher = KeyMatcher(nlp.vocab)
         _add_patterns(self.matcher, nlp, "strong", data.get("strong", []), quotes_between=True)
         _add_patterns(self.matcher, nlp, "weak", data.get("weak", []), quotes_between=True)
         _add_patterns(self.matcher, nlp, "foreign", data.get("foreign", []))
@@ -163,7 +163,7 @@ class OfficeMatcher:
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list[tuple[int, int]]] = {"strong": [], "weak": [], "foreign": [], "context": []}
         for match_id, start, end in self.matcher(doc):
-            found[self.strings[match_id]].append((start, end))
+            found[match_id].append((start, end))
         names = filter_spans([Span(doc, s, e, label=kind) for kind in ("strong", "weak") for s, e in found[kind]])
         foreign_starts = {s for s, _ in found["foreign"]}
         foreign_ends = {e for _, e in found["foreign"]}
@@ -197,7 +197,7 @@ class PeopleMatcher:
         from schemas.config import load_people  # noqa: PLC0415 - pydantic only when the pipe is built
 
         self.name = name
-        self.matcher = Matcher(nlp.vocab)
+        self.matcher = KeyMatcher(nlp.vocab)
         self.strings = nlp.vocab.strings
         people = load_people(Path(people_file))
         for person in people:
@@ -213,7 +213,7 @@ class PeopleMatcher:
         office_starts = {start: end for label, start, end in mentions if label == OFFICE}
         spans = []
         for match_id, start, end in self.matcher(doc):
-            kind, label = self.strings[match_id].split("::", 1)
+            kind, label = match_id.split("::", 1)
             if kind == "name":
                 spans.append(Span(doc, start, end, label=label))
                 continue
@@ -269,7 +269,7 @@ class LexiconTagger:
         self.max_repeats = int(data.get("max_repeats", 2))
         self.penalty = float(data.get("context_penalty", 0.3))
         self.strings = nlp.vocab.strings
-        self.matcher = Matcher(nlp.vocab)
+        self.matcher = KeyMatcher(nlp.vocab)
         self.terms: list[Term] = []
         self.requires: dict[str, list[str]] = {}
         place_weight = float(data.get("place_weight", 1.0))
@@ -308,7 +308,7 @@ class LexiconTagger:
         contexts: list[tuple[str, int, int]] = []
         candidates: list[Span] = []
         for match_id, start, end in self.matcher(doc):
-            kind, _, rest = self.strings[match_id].partition("::")
+            kind, _, rest = match_id.partition("::")
             if kind == "foreign":
                 foreign_ends.add(end)
             elif kind == "context":

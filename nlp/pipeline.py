@@ -38,6 +38,7 @@ ENTITY_LABELS = (OFFICE, DIRECTOR)
 ENTITY_THRESHOLD = 0.5
 KIND_ORDER = ("entity", "topic", "region")
 SENTENCE_MAX_CHARS = 600  # a mention's sentence is cut around it beyond this (long list items)
+SCRIPT_SAMPLE_CHARS = 3000
 
 # Letters only Russian or only Serbian Cyrillic has: enough to route a Cyrillic text.
 _RUSSIAN_LETTERS = set("ыэъёйщЫЭЪЁЙЩ")
@@ -70,7 +71,6 @@ def pipeline_config(language: str, settings: TaggingSettings) -> Config:
     components = {
         "odjek_script_normalizer": {"factory": "odjek_script_normalizer"},
         "odjek_inflection": {"factory": "odjek_inflection", "method": settings.inflection},
-        "sentencizer": {"factory": "sentencizer"},
         "odjek_office_matcher": {"factory": "odjek_office_matcher", "lexicon": settings.office_lexicon},
         "odjek_people_matcher": {"factory": "odjek_people_matcher", "people_file": str(settings.people_file),
                                  "office_lexicon": settings.office_lexicon},
@@ -186,27 +186,44 @@ def doc_to_result(doc: Doc, language: str, specs: dict[str, tuple[str, float]]) 
               if label in specs and score >= specs[label][1]]
     labels.sort(key=lambda lab: (KIND_ORDER.index(lab.kind), -lab.score, lab.label))
     accepted = {lab.label for lab in labels}
+    text = doc.text
     mentions = []
     for label, start, end in sorted(mentions_of(doc), key=lambda m: (m[1], m[2])):
         if label in accepted:
             span = doc[start:end]
             mentions.append(Mention(label, span.start_char, span.end_char, span.text,
-                                    sentence_around(doc, start, end)))
-    return TagResult(language=language, script=script_of(doc.text), labels=labels, mentions=mentions)
+                                    sentence_around(doc, start, end, text)))
+    # The script of the title and lead is the article's; counting every letter of a long text
+    # cost more than all matchers together.
+    script = script_of(text[:SCRIPT_SAMPLE_CHARS])
+    return TagResult(language=language, script=script, labels=labels, mentions=mentions)
 
 
-def sentence_around(doc: Doc, start: int, end: int) -> str:
-    """The sentence holding tokens [start, end), cut to its line (titles have no full stop)."""
-    sentence = doc[start].sent if doc.has_annotation("SENT_START") else doc[:]
-    text, base = sentence.text, sentence.start_char
-    local_start, local_end = doc[start].idx - base, doc[end - 1].idx + len(doc[end - 1]) - base
-    line_start = text.rfind("\n", 0, local_start) + 1
-    line_end = text.find("\n", local_end)
-    text = text[line_start: line_end if line_end != -1 else len(text)]
-    local_start -= line_start
-    local_end -= line_start
-    if len(text) > SENTENCE_MAX_CHARS:
-        half = SENTENCE_MAX_CHARS // 2
-        left = max(0, local_start - half)
-        text = text[left: left + SENTENCE_MAX_CHARS]
-    return re.sub(r"\s+", " ", text).strip()
+def sentence_around(doc: Doc, start: int, end: int, text: str | None = None) -> str:
+    """The sentence holding tokens [start, end): out to the nearest sentence-final punctuation or
+    line break on each side (titles have no full stop; "npr." is one token, so it does not count).
+
+    Found by walking tokens from the mention, not by a sentencizer over the whole text: only texts
+    with mentions pay for it (measured in bench/bench_tagging.py).
+    """
+    first = start
+    while first > 0 and not _ends_sentence(doc[first - 1]):
+        first -= 1
+    last = end - 1
+    while last < len(doc) - 1 and not _ends_sentence(doc[last]):
+        last += 1
+    begin, finish = doc[first].idx, doc[last].idx + len(doc[last])
+    if finish - begin > SENTENCE_MAX_CHARS:
+        middle = (doc[start].idx + doc[end - 1].idx) // 2
+        begin = max(begin, middle - SENTENCE_MAX_CHARS // 2)
+        finish = min(finish, begin + SENTENCE_MAX_CHARS)
+    text = doc.text if text is None else text  # Doc.text is rebuilt from the tokens on every access
+    return re.sub(r"\s+", " ", text[begin:finish]).strip()
+
+
+_SENTENCE_FINAL = {".", "!", "?", "…", "...", "?!", "!?"}
+
+
+def _ends_sentence(token) -> bool:
+    """A sentence-final punctuation token, or one followed by a line break."""
+    return token.text in _SENTENCE_FINAL or "\n" in token.whitespace_ or (token.is_space and "\n" in token.text)
