@@ -369,3 +369,19 @@ def test_fallbacks_run_only_when_the_first_pass_finds_nothing(monkeypatch):
     calls.clear()
     article, _ = extract_fixture("en-article", options=ExtractionOptions(recall_retry=False, baseline_fallback=False))
     assert calls == [False] and article.not_article_reason == "no_text"
+
+
+def test_placeholder_timestamp_falls_back_to_htmldate():
+    paragraphs = "".join(f"<p>Pasus {i}: Srbi u Trstu obeležili su praznik zajedno sa gostima iz Beograda.</p>"
+                         for i in range(6))
+    body = ("<html><head><meta property='article:published_time' content='0001-01-01T00:00:00Z'></head>"
+            f"<body><article><h1>Praznik u Trstu</h1>{paragraphs}</article></body></html>").encode()
+    article = extract_article(body, "https://v.example/2024/05/06/praznik-u-trstu")
+    # The URL's date, taken at midnight Belgrade time (UTC+2 in May).
+    assert article.published == dt.datetime(2024, 5, 5, 22, 0, tzinfo=dt.timezone.utc)
+
+
+def test_docs_describe_every_option():
+    docs = (REPO / "docs" / "extraction.md").read_text(encoding="utf-8")
+    missing = [f.name for f in dataclasses.fields(ExtractionOptions) if f"`{f.name}`" not in docs]
+    assert missing == []
