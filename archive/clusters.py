@@ -146,7 +146,10 @@ def generation(tx: Tx) -> int:
 
 def bump_generation(tx: Tx) -> int:
     """Record a cluster write (inside the writing transaction) and return the new generation."""
-    tx.execute("UPDATE cluster_state SET value = value + 1 WHERE name = 'generation'")
+    # An upsert, not an UPDATE of the seeded row: the row may be gone (tables emptied), and a lost bump
+    # would let another worker keep a stale index.
+    tx.execute("INSERT INTO cluster_state (name, value) VALUES ('generation', 1)"
+               " ON CONFLICT (name) DO UPDATE SET value = cluster_state.value + 1")
     return generation(tx)
 
 

@@ -52,7 +52,8 @@ class ClusterOptions:
     containment: float = 0.8  # or: the smaller text (shingles) lies in the larger to this degree ...
     containment_floor: float = 0.3  # ... with at least this Jaccard (an agency piece inside a longer article)
     same_outlet_threshold: float = 0.8  # one outlet's two articles: re-posts only, not shared boilerplate
-    short_threshold: float = 0.8  # a short text matches only a near-exact copy
+    short_threshold: float = 0.8  # a short text matches a near-exact copy ...
+    short_containment: float = 0.9  # ... or a text it lies wholly inside (with Jaccard ≥ threshold)
     window_days: float = 7.0  # settings.cluster_window_days
 
     @property
@@ -164,7 +165,8 @@ def pair_matches(jaccard: np.ndarray, containment: np.ndarray, same_outlet: np.n
     """
     cross = (jaccard >= options.threshold) | (
         (containment >= options.containment) & (jaccard >= options.containment_floor))
-    short_ok = (jaccard >= options.short_threshold) | ((containment >= 0.9) & (jaccard >= options.threshold))
+    short_ok = (jaccard >= options.short_threshold) | (
+        (containment >= options.short_containment) & (jaccard >= options.threshold))
     matched = np.where(short, short_ok, cross)
     return np.where(same_outlet, jaccard >= options.same_outlet_threshold, matched)
 

@@ -254,3 +254,24 @@ def test_sample_web_syndicated_stories_form_exactly_one_cluster_each(archive, re
     mixed = [s for s in copies if len({a.script for a in articles if a.story == s}) > 1]
     assert mixed, "the sample web should hold a story copied in the other script"
     assert (precision, recall) == (1.0, 1.0)
+
+
+def test_index_cache_is_rebuilt_when_another_worker_wrote(archive):
+    from archive.clusters import bump_generation
+    from odjek.stages.cluster import ArchiveIndex
+
+    import_articles(archive, story_records())
+    cluster_articles(archive, OPTIONS)
+    index = ArchiveIndex(OPTIONS)
+    since = T0 - dt.timedelta(days=7)
+    with archive.transaction() as tx:
+        assert index.ensure(tx, since) is True  # absent: built from the archive's signatures
+        assert len(index.engine) == 6 and len(index.engine.spans) == 3
+        assert index.ensure(tx, since + dt.timedelta(days=1)) is False  # current, window still covered
+        assert index.ensure(tx, since - dt.timedelta(days=1)) is True  # earlier articles: wider window
+    with archive.transaction() as tx:
+        bump_generation(tx)  # what another worker's assignment does
+    with archive.transaction() as tx:
+        assert index.ensure(tx, since) is True
+        assert index.ensure(tx, since + dt.timedelta(days=9)) is True  # moved past the window: reload, drop old
+        assert len(index.engine) == 0
