@@ -49,6 +49,11 @@ def _stats(crawler) -> dict:
     keep = ("elapsed_time_seconds", "finish_reason", "memusage/max", "downloader/request_count",
             "downloader/response_count", "item_scraped_count", "robotstxt/forbidden", "retry/count")
     out = {k: stats.get(k) for k in keep if k in stats}
+    started = stats.get("start_time")
+    if started is not None:
+        import datetime as dt
+
+        out["crawl_seconds"] = round((dt.datetime.now(dt.UTC) - started).total_seconds(), 3)
     out["status_counts"] = {k.rsplit("/", 1)[-1]: v for k, v in stats.items()
                             if k.startswith("downloader/response_status_count/")}
     return out
