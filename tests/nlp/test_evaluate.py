@@ -47,7 +47,8 @@ def test_counts_and_micro_average():
 
 def test_main_writes_the_report(tmp_path, capsys):
     output = tmp_path / "eval.md"
-    assert main(["--output", str(output)]) == 0
+    assert main(["--output", str(output), "--no-sampleweb"]) == 0
     report = output.read_text(encoding="utf-8")
     assert "| office |" in report and "held-out" in report
+    assert "| snowball |" in report and "| fold |" in report
     assert "| **topics (micro)** |" in capsys.readouterr().out
