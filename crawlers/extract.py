@@ -402,8 +402,17 @@ def _rfc2822(raw: str) -> dt.datetime | None:
     return parsed.astimezone(dt.timezone.utc)
 
 
+# <time datetime> elements that probably date the article itself (weaker than the declared timestamps:
+# used only when they agree with htmldate's day).
+_TIME_ELEMENT_XPATH = ("//article//time[@datetime] | //time[@datetime][contains(@class, 'publish') or "
+                       "contains(@class, 'date') or contains(@class, 'time')]")
+# Colon only: with a dot, "16.03" of "16.03.2026" would read as a time.
+_CLOCK_RE = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
+
+
 def published_date(tree: HtmlElement, url: str, items: list[dict], options: ExtractionOptions) -> dt.datetime | None:
-    """Publication date: the page's declared timestamp when plausible, else htmldate's (original date first); UTC."""
+    """Publication date: the page's declared timestamp when plausible, else htmldate's (original date first)
+    refined to a time of day from the article's <time> element or its visible date line; UTC."""
     precise = declared_timestamp(tree, items, options.local_timezone)
     if precise is not None and _plausible(precise):
         # A machine-readable publication time is what htmldate would pick too, with the time of day
@@ -413,7 +422,32 @@ def published_date(tree: HtmlElement, url: str, items: list[dict], options: Extr
 
     found = find_date(tree, extensive_search=options.extensive_date_search, original_date=True,
                       outputformat="%Y-%m-%dT%H:%M:%S%z", url=url)
-    return to_utc(found, options.local_timezone) if found else None
+    dated = to_utc(found, options.local_timezone) if found else None
+    for raw in tree.xpath(_TIME_ELEMENT_XPATH)[:3]:
+        candidate = to_utc(str(raw.get("datetime", "")), options.local_timezone)
+        if candidate is not None and _plausible(candidate) and len(raw.get("datetime", "")) > 10 and (
+                dated is None or abs(candidate - dated) <= dt.timedelta(days=1)):
+            return candidate
+    if found and found.endswith("T00:00:00") and dated is not None:
+        return _visible_time(tree, dated, options.local_timezone) or dated
+    return dated
+
+
+def _visible_time(tree: HtmlElement, day_utc: dt.datetime, local_timezone: str) -> dt.datetime | None:
+    """The time of day printed next to the publication day ("10.03.2026. 16:00", "10. März 2026, 16:00 Uhr")."""
+    local_day = day_utc.astimezone(_zone(local_timezone))
+    year, day = str(local_day.year), local_day.day
+    day_re = re.compile(rf"(?<!\d)0?{day}(?!\d)")
+    nodes = tree.xpath(f"//body//text()[contains(., '{year}')][not(ancestor::script) and not(ancestor::style)]")
+    for node in nodes[:40]:
+        line = str(node)
+        if len(line) > 80:
+            continue
+        clock = _CLOCK_RE.search(line.replace(year, " "))
+        if clock and day_re.search(line.replace(year, " ")[:clock.start()] or line):
+            local = local_day.replace(hour=int(clock.group(1)), minute=int(clock.group(2)))
+            return local.astimezone(dt.timezone.utc)
+    return None
 
 
 def _plausible(moment: dt.datetime) -> bool:

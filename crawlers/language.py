@@ -22,7 +22,7 @@ BCMS = frozenset({"sr", "hr", "bs", "cnr"})
 # and not for that neighbour, so a Slovenian or Macedonian outlet keeps its own language.
 LATIN_CONFUSIONS = frozenset({"sl", "sk", "cs", "pl"})
 CYRILLIC_CONFUSIONS = frozenset({"mk", "bg", "ru", "uk", "be", "kk", "ky", "mn"})
-# The family member an outlet's country writes, when the outlet lists several.
+# The family member an outlet's country writes, when the outlet lists several (and not Serbian).
 COUNTRY_LANGUAGE = {"RS": "sr", "HR": "hr", "BA": "bs", "ME": "cnr", "XK": "sr"}
 # Letters only Serbian/Montenegrin Cyrillic has among the Cyrillic languages py3langid knows.
 SERBIAN_CYRILLIC_LETTERS = frozenset("ђћЂЋ")
@@ -68,13 +68,15 @@ def _bcms_member(detected: str, script: str | None, text: str, source: Source | 
     if script == "Cyrl":
         # Cyrillic BCMS is Serbian, or Montenegrin for an outlet configured only as Montenegrin.
         return "cnr" if configured == ["cnr"] else "sr"
+    if "sr" in configured:
+        # An outlet that covers Serbian among others (a Montenegrin daily configured [sr, cnr]): the
+        # detector cannot say which one a text is in, and Serbian is what this service follows.
+        return "sr"
     if len(configured) == 1:
         return configured[0]
     if configured:
         by_country = COUNTRY_LANGUAGE.get(source.country.upper()) if source else None
-        if by_country in configured:
-            return by_country
-        return "sr" if "sr" in configured else configured[0]
+        return by_country if by_country in configured else configured[0]
     # Not configured for BCMS (a diaspora outlet in German, say): this service follows Serbian news.
     return "sr"
 

@@ -38,7 +38,8 @@ def test_serbian_in_either_script_is_sr_without_configuration():
 
 @pytest.mark.parametrize("languages,country,expected", [
     (["hr"], "HR", "hr"), (["bs"], "BA", "bs"), (["cnr"], "ME", "cnr"), (["sr"], "BA", "sr"),
-    (["sr", "bs"], "BA", "bs"), (["sr", "hr"], "RS", "sr"), (["hr", "bs"], "DE", "hr"),
+    (["sr", "bs"], "BA", "sr"), (["cnr", "sr"], "ME", "sr"), (["sr", "hr"], "HR", "sr"),
+    (["hr", "bs"], "BA", "bs"), (["hr", "bs"], "DE", "hr"),
 ])
 def test_outlet_configuration_decides_within_bcms(languages, country, expected):
     assert detect_language(SR_LATN, outlet(languages, country)).language == expected
