@@ -5,7 +5,6 @@ Only the columns a digest shows are loaded (never article bodies), so a week of 
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -218,8 +217,3 @@ def assemble(db: Database, period: Period, review: Review | None = None, limits:
         excluded=_items(all_articles, [i for i in dict.fromkeys(review.excluded) if i in all_articles.index]),
     )
 
-
-def local_now(tz: str) -> dt.datetime:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(tz))

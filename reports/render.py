@@ -8,8 +8,8 @@ the renderer open a file, a URL or a local service.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import logging
+import re
 from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
@@ -93,7 +93,7 @@ def chart_sources(charts: Iterable[Chart], medium: str, cids: dict[str, str] | N
 
 
 def render_html(digest: Digest, script: str, medium: str, charts: list[Chart], *, base_url: str = "",
-                cids: dict[str, str] | None = None, generated_at: dt.datetime | None = None) -> str:
+                cids: dict[str, str] | None = None) -> str:
     """The digest as one HTML document for the web page, the PDF or the email body."""
     if medium not in MEDIA:
         raise ValueError(f"unknown medium {medium!r}")
@@ -104,7 +104,6 @@ def render_html(digest: Digest, script: str, medium: str, charts: list[Chart], *
         chart_src=chart_sources(charts, medium, cids), base_url=safe_href(base_url),
         title=t(f"title_{digest.kind}", script),
         period_label=format_period(digest.kind, digest.period.start, digest.period.end, script),
-        generated=(generated_at.strftime("%Y-%m-%d %H:%M") if generated_at else None),
         lang="sr-Latn" if script == "latn" else "sr-Cyrl")
 
 
@@ -119,8 +118,6 @@ def render_text(digest: Digest, script: str, *, base_url: str = "") -> str:
 
 def strip_markup(text: str) -> str:
     """Plain text without tags or stray angle brackets, for the text/plain part."""
-    import re
-
     text = re.sub(r"<[^>]*>", " ", text or "")
     return re.sub(r"\s+", " ", text.replace("<", "‹").replace(">", "›")).strip()
 
