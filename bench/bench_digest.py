@@ -193,8 +193,8 @@ def run(quick: bool) -> str:
         f"load average {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after); peak is the process's "
         "max RSS, growth is peak minus RSS after imports.",
         "",
-        "| case | total s | total CPU s | assemble (pandas) | charts | HTML | PDF (WeasyPrint) | PDF CPU s |"
-        " WeasyPrint share (CPU) | peak MiB | growth MiB |",
+        "| case | total s | total CPU s | assemble s (pandas) | charts s | HTML s | PDF s (WeasyPrint) | PDF CPU s |"
+        " WeasyPrint share of CPU | peak MiB | growth MiB |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
