@@ -443,3 +443,22 @@ def test_sample_web_gallery_and_topic_index_are_not_articles(sample_web):
         body, headers = _fetch(base + path)
         reasons[path] = extract_article(body, base + path, headers=headers, source=sources[BROKEN_OUTLET]).not_article_reason
     assert reasons == {GALLERY_PATH: "gallery", TOPIC_INDEX_PATH: "index_page"}
+
+
+def test_cli_source_option_applies_the_outlet_override(tmp_path, monkeypatch):
+    import yaml
+
+    from odjek.cli import main
+
+    _, expected = load_fixture("override-vesti-dana")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": [expected["source"]]}, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("ODJEK_SOURCES_FILE", str(sources))
+    page = str(PAGES / "override-vesti-dana.html")
+    result = CliRunner().invoke(main, ["extract", page, "--url", expected["url"], "--source", "vesti-dana", "--jsonl"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["title"] == expected["title"]
+    assert data["published"] == expected["published"]
+    unknown = CliRunner().invoke(main, ["extract", page, "--source", "no-such-outlet"])
+    assert unknown.exit_code == 2 and "no-such-outlet" in unknown.output
