@@ -21,10 +21,10 @@ from odjek.dag_defaults import DEFAULT_ARGS, START_DATE, TIMEZONE
 )
 def odjek_maintenance():
     @task
-    def source_health() -> dict:
+    def source_health(logical_date=None) -> dict:
         from odjek import tasks
 
-        return tasks.source_health_alerts()
+        return tasks.source_health_alerts(logical_date)
 
     @task
     def retain_raw_pages(logical_date=None) -> dict:

@@ -95,18 +95,18 @@ def send_digest(rendered: dict[str, Any]) -> dict[str, Any]:
             "skipped": sum(d.state == "skipped" for d in deliveries)}
 
 
-def source_health_alerts() -> dict[str, Any]:
-    """Compute source health and alert operators once about sources that went silent."""
+def source_health_alerts(logical_date: dt.datetime) -> dict[str, Any]:
+    """Compute source health and alert operators (once a day per set) about sources that went silent."""
     from archive import open_archive
     from archive.health import source_health
     from odjek.settings import load_settings
-    from odjek.stages.alerts import alert_silent_sources
+    from odjek.stages.alerts import silent_source_alert
 
     settings = load_settings()
     db = open_archive(settings.resolved_database_url)
-    health = source_health(db, settings)
-    sent = alert_silent_sources(settings, db)
-    return {"sources": len(health), "flagged": [h.source_id for h in health if h.flagged], "alerts_sent": sent}
+    health = source_health(db, settings, logical_date)
+    outcome = silent_source_alert(settings, db, logical_date)
+    return {"sources": len(health), "flagged": [h.source_id for h in health if h.flagged], "alert": outcome}
 
 
 def retain_raw_pages(logical_date: dt.datetime) -> dict[str, Any]:
