@@ -380,7 +380,31 @@ def synthetic_corpus(n_articles: int, seed: int = 7, *, days: float = 30.0, outl
 # The benchmark ------------------------------------------------------------------------------------
 #
 # Every measurement runs in a fresh (spawned) process, so its peak memory is its own: the figure is the
-# peak resident set (ru_maxrss) minus the resident set just before the work, after imports and setup.
+# peak resident set minus the resident set just before the work, after imports and setup. The peak is
+# VmHWM, reset before the work through /proc/self/clear_refs; ru_maxrss would not do, since Linux carries
+# it over from the parent across fork and exec.
+
+
+def _reset_peak() -> int:
+    """Reset this process's peak resident set and return the current resident set in bytes."""
+    from pathlib import Path
+
+    Path("/proc/self/clear_refs").write_text("5")
+    return _status_kb("VmRSS") * 1024
+
+
+def _peak_mb(before: int) -> float:
+    """Peak resident set since ``_reset_peak`` above the resident set then, in MiB."""
+    return max(0, _status_kb("VmHWM") * 1024 - before) / 2**20
+
+
+def _status_kb(field: str) -> int:
+    from pathlib import Path
+
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} missing from /proc/self/status")
 
 ARTICLES_PER_DAY = 1500  # a large monitoring deployment: the 7-day window then holds about 10,000 articles
 FULL_SIZE = 100_000
@@ -431,36 +455,28 @@ def _bulk_load(url: str, articles: list[SyntheticArticle]) -> dict[int, int]:
 
 def _child_cluster(url: str, batch_size: int) -> dict:
     """In a fresh process: run the cluster stage's function over everything pending."""
-    import resource
-
-    import psutil
-
     from archive import open_archive
     from nlp.cluster import ClusterOptions
     from odjek.stages.cluster import cluster_articles
 
     db = open_archive(url)
-    before = psutil.Process().memory_info().rss
+    before = _reset_peak()
     start = time.perf_counter()
     run = cluster_articles(db, ClusterOptions(), batch_size=batch_size)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     db.close()
-    return {"seconds": seconds, "peak_mb": max(0, peak - before) / 2**20, "assigned": run.assigned,
+    return {"seconds": seconds, "peak_mb": _peak_mb(before), "assigned": run.assigned,
             "new_clusters": run.new_clusters, "rebuilds": run.rebuilds}
 
 
 def _child_exact(articles: list[SyntheticArticle]) -> dict:
     """In a fresh process: exact Jaccard of every pair of shingle sets, then the same assignment rule."""
-    import resource
-
     import numpy as np
-    import psutil
 
     from nlp.cluster import ClusterOptions, pair_matches, shingles, signature_words
 
     options = ClusterOptions()
-    before = psutil.Process().memory_info().rss
+    before = _reset_peak()
     start = time.perf_counter()
     ordered = sorted(articles, key=lambda a: (a.published, a.article_id))
     words = [signature_words(a.title, a.text, options) for a in ordered]
@@ -496,37 +512,27 @@ def _child_exact(articles: list[SyntheticArticle]) -> dict:
         spans[cluster][0], spans[cluster][1] = min(spans[cluster][0], t), max(spans[cluster][1], t)
         label[a.article_id] = cluster
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"seconds": seconds, "peak_mb": max(0, peak - before) / 2**20, "labels": label,
+    return {"seconds": seconds, "peak_mb": _peak_mb(before), "labels": label,
             "pairs": matched_pairs}
 
 
 def _child_minhash_subset(articles: list[SyntheticArticle]) -> dict:
     """In a fresh process: the MinHash path (sign + LSH + verify + assign) on the same subset, in memory."""
-    import resource
-
-    import psutil
-
     from nlp.cluster import ClusterOptions, Engine, Item, Signer
 
     options = ClusterOptions()
-    before = psutil.Process().memory_info().rss
+    before = _reset_peak()
     start = time.perf_counter()
     signer = Signer(options)
     items = [Item(a.article_id, a.outlet, a.published.timestamp(), signer.sign(a.title, a.text)) for a in articles]
     assignments = Engine(options).assign(items)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"seconds": seconds, "peak_mb": max(0, peak - before) / 2**20,
+    return {"seconds": seconds, "peak_mb": _peak_mb(before),
             "labels": {a.article_id: a.cluster_id for a in assignments}}
 
 
 def _child_index_build(url: str, use_datasketch: bool) -> dict:
     """In a fresh process: build an LSH index over all stored signatures, datasketch's or the engine's."""
-    import resource
-
-    import psutil
-
     from archive import open_archive
     from nlp.cluster import ClusterOptions, Engine, signature_from_blob
 
@@ -535,7 +541,7 @@ def _child_index_build(url: str, use_datasketch: bool) -> dict:
     rows = db.query("SELECT s.article_id, a.cluster_id, a.source_id, s.signature, s.shingle_count, s.word_count"
                     " FROM article_signatures s JOIN articles a ON a.id = s.article_id")
     signatures = [signature_from_blob(r["signature"], r["shingle_count"], r["word_count"]) for r in rows]
-    before = psutil.Process().memory_info().rss
+    before = _reset_peak()
     start = time.perf_counter()
     if use_datasketch:
         from datasketch import LeanMinHash, MinHashLSH
@@ -549,9 +555,8 @@ def _child_index_build(url: str, use_datasketch: bool) -> dict:
         Engine(options).add_members([r["article_id"] for r in rows], [r["cluster_id"] for r in rows],
                                     [r["source_id"] for r in rows], signatures)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     db.close()
-    return {"seconds": seconds, "peak_mb": max(0, peak - before) / 2**20, "signatures": len(rows)}
+    return {"seconds": seconds, "peak_mb": _peak_mb(before), "signatures": len(rows)}
 
 
 def _in_child(function, *args) -> dict:

@@ -33,6 +33,9 @@ from nlp.normalize import fold_text
 LOGGER = logging.getLogger(__name__)
 
 SECONDS_PER_DAY = 86_400.0
+# Candidate pairs compared at once: two gathered signature arrays of this many rows are 10 MB, so the peak
+# stays small however many candidates a batch of same-topic articles produces.
+VERIFY_CHUNK_PAIRS = 10_000
 # Odd 64-bit constant (splitmix64) for mixing a band's rows into one key; numpy uint64 products wrap.
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
@@ -258,7 +261,7 @@ class Engine:
 
     def _reindex(self) -> None:
         """Sort each band's keys so candidates are found with one vectorised search per band."""
-        self._order = [np.argsort(self.keys[:, b], kind="stable") for b in range(self.bands)]
+        self._order = [np.argsort(self.keys[:, b]) for b in range(self.bands)]
         self._sorted = [self.keys[order, b] for b, order in enumerate(self._order)]
 
     def rename_clusters(self, mapping: dict[int, int]) -> None:
@@ -368,8 +371,9 @@ class Engine:
         """Keep the candidate pairs that pass verification; returns (row a, row b, estimated Jaccard)."""
         if not len(rows_a):
             return rows_a, rows_b, np.empty(0)
-        jaccard = np.concatenate([estimated_jaccard(values_a[rows_a[s:s + 50_000]], values_b[rows_b[s:s + 50_000]])
-                                  for s in range(0, len(rows_a), 50_000)])
+        step = VERIFY_CHUNK_PAIRS
+        jaccard = np.concatenate([estimated_jaccard(values_a[rows_a[s:s + step]], values_b[rows_b[s:s + step]])
+                                  for s in range(0, len(rows_a), step)])
         containment = estimated_containment(jaccard, counts_a[rows_a], counts_b[rows_b])
         same_outlet = outlets_a[rows_a] == outlets_b[rows_b]
         short = (words_a[rows_a] < self.options.short_words) | (words_b[rows_b] < self.options.short_words)
@@ -385,9 +389,10 @@ def _older(a: int, b: int) -> bool:
 
 
 def _unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (a, b) pairs (a pair usually collides in several bands)."""
-    pairs = np.unique(np.stack([a.astype(np.int64), b.astype(np.int64)], axis=1), axis=0)
-    return pairs[:, 0], pairs[:, 1]
+    """Distinct (a, b) pairs (a pair usually collides in several bands), via one int64 key per pair."""
+    width = int(b.max()) + 1 if len(b) else 1
+    keys = np.unique(a.astype(np.int64) * width + b.astype(np.int64))
+    return keys // width, keys % width
 
 
 def _group(verified: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[int, list[tuple[int, float]]]:
