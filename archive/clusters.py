@@ -114,10 +114,12 @@ def siblings(db: Database, article_id: int) -> list[Article]:
 def clusters_between(db: Database, start: dt.datetime, end: dt.datetime, *, min_outlets: int = 1,
                      limit: int | None = None) -> list[Cluster]:
     """Clusters with an article seen in [start, end), most outlets first (then most articles, earliest)."""
+    # The span test is implied by the EXISTS and lets the last_seen index narrow the clusters first.
     sql = (f"SELECT c.id, c.outlet_count, c.size, c.first_seen FROM clusters c WHERE c.outlet_count >= ?"
+           f" AND c.last_seen >= ? AND c.first_seen < ?"
            f" AND EXISTS (SELECT 1 FROM articles a WHERE a.cluster_id = c.id AND {SEEN} >= ? AND {SEEN} < ?)"
            f" ORDER BY c.outlet_count DESC, c.size DESC, c.first_seen, c.id")
-    params: list = [int(min_outlets), iso(start), iso(end)]
+    params: list = [int(min_outlets), iso(start), iso(end), iso(start), iso(end)]
     if limit is not None:
         sql += " LIMIT ?"
         params.append(int(limit))

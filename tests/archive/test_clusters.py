@@ -114,6 +114,10 @@ def test_cluster_api_representative_outlets_labels_and_siblings(archive):
     assert [c.outlet_count for c in clusters_between(archive, T0, T0 + dt.timedelta(days=7), min_outlets=2,
                                                      limit=1)] == [3]
     assert clusters_between(archive, T0 - dt.timedelta(days=9), T0 - dt.timedelta(days=2)) == []
+    # Inside the agency story's span (T0 … T0+3h) but with none of its articles: not listed.
+    assert clusters_between(archive, T0 + dt.timedelta(minutes=30), T0 + dt.timedelta(hours=1)) == []
+    assert [c.id for c in clusters_between(archive, T0 + dt.timedelta(hours=1), T0 + dt.timedelta(hours=2))] == [
+        cluster.id]
 
     row = archive.one("SELECT size, outlet_count, first_seen, last_seen, representative_article_id FROM clusters"
                       " WHERE id = ?", (cluster.id,))
