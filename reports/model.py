@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from reports.periods import Period
 
 NOTE_MAX_CHARS = 600
+# A "sentence" from text without punctuation can run to pages; the digest shows this much around the match.
+SENTENCE_MAX_CHARS = 500
 
 
 @dataclass(slots=True)
@@ -32,11 +34,24 @@ class MentionLine:
     match: str
 
     def parts(self) -> tuple[str, str, str]:
-        """(before, match, after) so a template can emphasise the match while escaping every part."""
+        """(before, match, after) so a template can emphasise the match while escaping every part.
+
+        Sentences longer than SENTENCE_MAX_CHARS are cut to a window around the match, marked with "…".
+        """
         at = self.sentence.find(self.match) if self.match else -1
         if at < 0:
-            return self.sentence, "", ""
-        return self.sentence[:at], self.match, self.sentence[at + len(self.match):]
+            return _clip(self.sentence, SENTENCE_MAX_CHARS), "", ""
+        before, after = self.sentence[:at], self.sentence[at + len(self.match):]
+        room = max(0, SENTENCE_MAX_CHARS - len(self.match)) // 2
+        if len(before) > room:
+            before = "…" + before[len(before) - room:]
+        if len(after) > room:
+            after = after[:room] + "…"
+        return before, self.match, after
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 @dataclass(slots=True)
