@@ -308,9 +308,39 @@ def read_metadata(tree: HtmlElement, url: str, options: ExtractionOptions) -> Pa
         author = extract_author(tree)
     site_name = (found.sitename or "").lstrip("@") or None
     items = jsonld_items(tree)
-    return PageMeta(title=_clean(title), author=_clean(author), description=_clean(found.description),
+    title = strip_site_name(_clean(title), site_name, url)
+    return PageMeta(title=title, author=_clean(author), description=_clean(found.description),
                     site_name=_clean(site_name), canonical_url=canonical_url(tree, url),
                     published=published_date(tree, url, items, options), page_type=page_type(tree, items))
+
+
+_TITLE_SEPARATOR_RE = re.compile(r"\s+[|–—·•»-]{1,2}\s+")  # not ":", common inside headlines
+
+
+def strip_site_name(title: str | None, site_name: str | None, url: str) -> str | None:
+    """'Headline | Site' → 'Headline': drop a leading or trailing title part naming the site or its host."""
+    if not title:
+        return title
+    parts = _TITLE_SEPARATOR_RE.split(title)
+    if len(parts) < 2:
+        return title
+    host = _squash((urlsplit(url or "").hostname or "").removeprefix("www."))
+    names = {_squash(site_name or "")} - {""}
+
+    def names_site(part: str) -> bool:
+        key = _squash(part)
+        return bool(key) and (key in names or (len(key) >= 4 and key in host))
+
+    if names_site(parts[-1]):
+        return title[:title.rfind(parts[-1])].rstrip(" |–—·•»-") or title
+    if names_site(parts[0]):
+        return title[len(parts[0]):].lstrip(" |–—·•»-") or title
+    return title
+
+
+def _squash(text: str) -> str:
+    """Lowercase letters and digits only ('EL DEBER' and 'eldeber.com.bo' compare)."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _clean(value: str | None) -> str | None:

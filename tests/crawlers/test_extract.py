@@ -462,3 +462,17 @@ def test_cli_source_option_applies_the_outlet_override(tmp_path, monkeypatch):
     assert data["published"] == expected["published"]
     unknown = CliRunner().invoke(main, ["extract", page, "--source", "no-such-outlet"])
     assert unknown.exit_code == 2 and "no-such-outlet" in unknown.output
+
+
+@pytest.mark.parametrize("title,site,url,expected", [
+    ("Headline of the day | EL DEBER", None, "https://eldeber.com.bo/x", "Headline of the day"),
+    ("Vučić: Srbija - zemlja mira | Novosti", "Novosti", "https://novosti.rs/x", "Vučić: Srbija - zemlja mira"),
+    ("Novosti - Vučić u Trstu", "Novosti", "https://www.novosti.rs/x", "Vučić u Trstu"),
+    ("Srbija - zemlja mira", "Novosti", "https://novosti.rs/x", "Srbija - zemlja mira"),
+    ("Vesti: poplave u Obrenovcu", None, "https://vesti.rs/x", "Vesti: poplave u Obrenovcu"),
+    (None, "Site", "https://x.example/", None),
+])
+def test_site_name_is_stripped_from_titles(title, site, url, expected):
+    from crawlers.extract import strip_site_name
+
+    assert strip_site_name(title, site, url) == expected
