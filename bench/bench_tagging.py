@@ -174,7 +174,7 @@ def run(quick: bool) -> str:
     from nlp.pipeline import get_pipeline
 
     count = QUICK_ARTICLES if quick else FULL_ARTICLES
-    articles = make_articles(count, (6, 12) if quick else (18, 30))
+    articles = make_articles(count, (6, 12) if quick else (26, 42))
     chars = sum(len(text) for _, text, _ in articles)
     rss_start = rss_mib()
     began = time.perf_counter()
