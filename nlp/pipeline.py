@@ -38,6 +38,7 @@ ENTITY_LABELS = (OFFICE, DIRECTOR)
 ENTITY_THRESHOLD = 0.5
 KIND_ORDER = ("entity", "topic", "region")
 SENTENCE_MAX_CHARS = 600  # a mention's sentence is cut around it beyond this (long list items)
+SENTENCE_MAX_TOKENS = 150  # bounds the walk in text without punctuation (tables, lists)
 SCRIPT_SAMPLE_CHARS = 3000
 
 # Letters only Russian or only Serbian Cyrillic has: enough to route a Cyrillic text.
@@ -207,10 +208,10 @@ def sentence_around(doc: Doc, start: int, end: int, text: str | None = None) -> 
     with mentions pay for it (measured in bench/bench_tagging.py).
     """
     first = start
-    while first > 0 and not _ends_sentence(doc[first - 1]):
+    while first > max(0, start - SENTENCE_MAX_TOKENS) and not _ends_sentence(doc[first - 1]):
         first -= 1
     last = end - 1
-    while last < len(doc) - 1 and not _ends_sentence(doc[last]):
+    while last < min(len(doc) - 1, end + SENTENCE_MAX_TOKENS) and not _ends_sentence(doc[last]):
         last += 1
     begin, finish = doc[first].idx, doc[last].idx + len(doc[last])
     if finish - begin > SENTENCE_MAX_CHARS:

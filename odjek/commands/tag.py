@@ -10,8 +10,10 @@ from typing import Any
 
 import click
 
+from nlp.lexicon import LexiconError
 from odjek.context import echo_json
 from odjek.errors import InputError
+from schemas.config import ConfigError
 
 BAD_LINES_EXIT = 1
 
@@ -87,8 +89,13 @@ def command(source: str, jsonl: bool, language: str | None, people_file: Path | 
     reported on standard error with their line number and the exit status is 1 after the good
     lines are printed.
     """
-    from nlp.pipeline import tag_texts  # noqa: PLC0415 - spaCy loads only for this command
+    from nlp.pipeline import get_pipeline, pipeline_language, tag_texts  # noqa: PLC0415 - spaCy only here
 
+    try:
+        # Build the pipeline first, so a bad people file or lexicon is one line, not a traceback.
+        get_pipeline(pipeline_language(language or "sr"), people_file)
+    except (ConfigError, LexiconError) as exc:
+        raise InputError(str(exc).replace("\n", "; ")) from None
     if not jsonl:
         text = _read_text(source)
         for _, result in tag_texts([(None, text, language)], people_file=people_file):

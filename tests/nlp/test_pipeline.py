@@ -117,3 +117,11 @@ def test_latin_abbreviations_do_not_end_sentences():
     doc = nlp("Uprava za dijasporu je, npr. u Beču, otvorila punkt. Drugi deo.")
     start = next(t.i for t in doc if t.text == "Beču")
     assert sentence_around(doc, start, start + 1) == "Uprava za dijasporu je, npr. u Beču, otvorila punkt."
+
+
+def test_sentence_is_bounded_in_text_without_punctuation():
+    words = " ".join(["riječ"] * 2000)
+    text = f"{words} Uprava za dijasporu {words}"
+    (mention,) = [m for m in tag_text(text, "sr").mentions if m.label == "office"]
+    assert text[mention.start: mention.end] == "Uprava za dijasporu"
+    assert "Uprava za dijasporu" in mention.sentence and len(mention.sentence) <= 600

@@ -49,3 +49,12 @@ def test_tag_missing_file_is_an_input_error():
     result = CliRunner().invoke(main, ["tag", "/nonexistent/file.txt"])
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_tag_with_an_invalid_people_file_is_one_line_and_exit_2(tmp_path):
+    people = tmp_path / "people.yaml"
+    people.write_text("people:\n  - id: x\n    role: no name\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["tag", "-", "--people", str(people)], input="Gujon")
+    assert result.exit_code == 2
+    assert "people.yaml:2: people.0.name: Field required" in result.output
+    assert "Traceback" not in result.output
