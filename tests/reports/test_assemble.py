@@ -98,9 +98,11 @@ def test_story_continuing_from_the_day_before_keeps_its_representative(archive):
     ids = build_archive(archive)
     now = "2026-03-16T12:00:00+00:00"
     with archive.transaction() as tx:
+        # first_seen/last_seen as the cluster stage keeps them: the span of its articles' times.
         cluster_id = tx.insert_id(
-            "INSERT INTO clusters (representative_article_id, size, outlet_count, created_at, updated_at)"
-            " VALUES (?, 2, 2, ?, ?) RETURNING id", (ids["dan-ranije-2"], now, now))
+            "INSERT INTO clusters (representative_article_id, first_seen, last_seen, size, outlet_count, created_at,"
+            " updated_at) VALUES (?, ?, ?, 2, 2, ?, ?) RETURNING id",
+            (ids["dan-ranije-2"], "2026-03-15T17:00:00+00:00", "2026-03-16T13:00:00+00:00", now, now))
         for key in ("dan-ranije-2", "vreme-rts"):
             tx.execute("UPDATE articles SET cluster_id = ? WHERE id = ?", (cluster_id, ids[key]))
     digest = assemble(archive, daily_period(DAY, TZ))

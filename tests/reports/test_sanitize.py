@@ -113,9 +113,10 @@ def hostile(tmp_path_factory):
                 Label("office", "entity", 1.0), Label("information_media", "topic", 0.8), Label("region", "region", 0.7)],
                 [Mention("office", 0, 10, sentence[:20], sentence)]), now)
         for pair in range(0, len(report.article_ids) - 1, 2):
-            cid = tx.insert_id("INSERT INTO clusters (representative_article_id, size, outlet_count, created_at,"
-                               " updated_at) VALUES (?, 2, 2, ?, ?) RETURNING id",
-                               (report.article_ids[pair], now, now))
+            cid = tx.insert_id("INSERT INTO clusters (representative_article_id, first_seen, last_seen, size,"
+                               " outlet_count, created_at, updated_at) VALUES (?, ?, ?, 2, 2, ?, ?) RETURNING id",
+                               (report.article_ids[pair], "2026-03-16T00:00:00+00:00", "2026-03-16T22:00:00+00:00",
+                                now, now))
             for article_id in report.article_ids[pair:pair + 2]:
                 tx.execute("UPDATE articles SET cluster_id = ? WHERE id = ?", (cid, article_id))
     yield db, base, len(rows)
@@ -136,6 +137,7 @@ def test_every_entry_digested_without_executable_markup(hostile):
     unlimited = DigestLimits(mention_articles=10**6, stories=10**6, items_per_label=10**6, foreign_items=10**6)
     digest = assemble(db, daily_period(DAY, "Europe/Belgrade"), limits=unlimited)
     assert digest.total == count and len(digest.mentions) == count
+    assert len(digest.stories) == count // 2  # outlet names from hostile feed titles are shown there too
     charts = make_charts(digest, "cyrl")
     for medium in ("web", "pdf", "email"):
         markup = render_html(digest, "cyrl", medium, charts, cids={c.name: f"{c.name}@x" for c in charts})
