@@ -32,6 +32,10 @@ OFFICE = "office"
 DIRECTOR = "director"
 NONE_LABEL = "none"  # blockers: phrases that win a span so nothing inside it counts
 QUOTE_SKIP_TOKENS = 2  # role words may be separated from the office's name by quotes
+# Entity scores: a full name is certain; a short form shared with other states' offices that passed
+# the foreign-marker check is very likely. Both are over the entity threshold (0.5).
+STRONG_NAME_SCORE = 1.0
+WEAK_NAME_SCORE = 0.8
 
 
 def _register_extensions() -> None:
@@ -157,8 +161,6 @@ class OfficeMatcher:
         self.context_languages = set(data.get("weak_context_languages", []))
         self.needs_context = nlp.lang in self.context_languages
         self.strings = nlp.vocab.strings
-        tokenize, key = _tokenizer_words(nlp), _key(nlp)
-        self.bare_heads = {key(w) for word in data.get("bare_heads", []) for w in tokenize(word)}
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list[tuple[int, int]]] = {"strong": [], "weak": [], "foreign": [], "context": []}
@@ -177,7 +179,7 @@ class OfficeMatcher:
             if weak and self.needs_context and not has_context:
                 continue
             mentions.append((OFFICE, span.start, span.end))
-            best = max(best, 0.8 if weak else 1.0)
+            best = max(best, WEAK_NAME_SCORE if weak else STRONG_NAME_SCORE)
         if best:
             scores_of(doc)[OFFICE] = best
         return doc
@@ -206,7 +208,7 @@ class PeopleMatcher:
         office = load_lexicon(office_lexicon)
         tokenize, key = _tokenizer_words(nlp), _key(nlp)
         self.bare_heads = {key(w) for word in office.get("bare_heads", []) for w in tokenize(word)}
-        self.person_count = len(people)
+        self.bare_followers = {key(w) for word in office.get("bare_role_followers", []) for w in tokenize(word)}
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = mentions_of(doc)
@@ -239,13 +241,13 @@ class PeopleMatcher:
         return None
 
     def _bare_role(self, doc: Doc, end: int, has_office: bool) -> bool:
-        """'direktor Uprave' + a name, punctuation or the end, in a text that names the office."""
+        """'direktor Uprave' + a name, punctuation, the end or an auxiliary/speech verb, in a text naming the office."""
         if not has_office or end >= len(doc) or doc[end].lemma_ not in self.bare_heads:
             return False
         if end + 1 >= len(doc):
             return True
         following = doc[end + 1]
-        return not (following.is_alpha and following.text[:1].islower())
+        return not (following.is_alpha and following.text[:1].islower()) or following.lemma_ in self.bare_followers
 
 
 @Language.factory("odjek_people_matcher", assigns=["doc._.odjek_mentions", "doc._.odjek_scores"],

@@ -208,6 +208,8 @@ def test_director_by_role_followed_by_the_office(people_nlp):
 def test_bare_role_counts_only_beside_a_name_or_punctuation_in_a_text_about_the_office(people_nlp):
     doc = people_nlp("Директор Управе, како је рекао, посетио је Управу за сарадњу с дијаспором.")
     assert labelled(doc, "director") == ["Директор Управе"]
+    doc = people_nlp("Uprava za dijasporu ima novi program. Direktor Uprave je rekao da počinje u maju.")
+    assert labelled(doc, "director") == ["Direktor Uprave"]
     assert labelled(people_nlp("Direktor Uprave carina obišao je prelaz."), "director") == []
     assert labelled(people_nlp("Direktor Uprave, rekao je on."), "director") == []  # no office in the text
 
