@@ -372,3 +372,9 @@ MIGRATIONS.append(Migration(200, "clustering: signature sizes and scheme, cluste
 MIGRATIONS.append(Migration(300, "saved searches: alert baseline", common="""
 ALTER TABLE saved_searches ADD COLUMN baseline_article_id BIGINT NOT NULL DEFAULT 0;
 """))
+
+# Search filters and ranking read only these columns of matched articles; a covering index keeps SQLite from
+# reading whole article rows (their text spills into overflow pages) for every match of a broad query.
+MIGRATIONS.append(Migration(301, "search: covering index for filters", common="""
+CREATE INDEX articles_search_filter ON articles (id, is_article, published, source_id, language, office, cluster_id);
+"""))

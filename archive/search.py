@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ MAX_PER_PAGE = 200
 EXPORT_CHUNK = 1000
 SNIPPET_WORDS = 28
 SNIPPET_FRAGMENTS = 2
+MAX_WINDOW_HITS = 200  # hits considered when choosing passages (the choice is quadratic)
 TITLE_WEIGHT = 3.0  # bm25 weight of the title column against the body (1.0); PostgreSQL uses A/B weights
 SORTS = ("relevance", "date")
 
@@ -578,7 +580,7 @@ class SearchResults:
         return self.query.error or self.query.notice
 
 
-_HIT_COLUMNS = ("a.id, a.url, a.title, a.published, a.source_id, a.language, a.script, a.text, a.cluster_id,"
+_HIT_COLUMNS = ("a.id, a.url, a.title, a.published, a.source_id, a.language, a.script, a.cluster_id,"
                 " COALESCE(s.name, a.source_id) AS source_name, COALESCE(c.outlet_count, 0) AS outlet_count")
 
 
@@ -601,14 +603,26 @@ def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters
     order = "score DESC, a.published DESC, a.id DESC" if sort == "relevance" else "a.published DESC, a.id DESC"
     if db.dialect == "postgresql":
         order = order.replace("a.published DESC", "a.published DESC NULLS LAST")
-    rows = db.query(
-        f"SELECT {_HIT_COLUMNS}, {plan.score_sql} AS score FROM {plan.from_sql}"
-        f" LEFT JOIN sources s ON s.id = a.source_id LEFT JOIN clusters c ON c.id = a.cluster_id"
-        f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*plan.score_params, *plan.where_params, per_page, (page - 1) * per_page])
-    hits = _hits(db, rows, parsed, highlight)
+    # Rank on the narrow columns first (the covering filter index on SQLite), then read the page's rows.
+    top = db.query(f"SELECT a.id, {plan.score_sql} AS score FROM {plan.from_sql} WHERE {where} ORDER BY {order}"
+                   f" LIMIT ? OFFSET ?", [*plan.score_params, *plan.where_params, per_page, (page - 1) * per_page])
+    rows = _rows(db, [int(r["id"]) for r in top], with_text=highlight)
+    for r in top:
+        rows[int(r["id"])]["score"] = r["score"]
+    hits = _hits(db, [rows[int(r["id"])] for r in top], parsed, highlight)
     facet_counts = compute_facets(db, parsed, filters) if facets else {}
     return SearchResults(parsed, filters, total, hits, page, per_page, sort, facet_counts)
+
+
+def _rows(db: Database, ids: list[int], with_text: bool) -> dict[int, dict]:
+    """Display columns of the given articles by id (with text and shadow keys when highlighting)."""
+    if not ids:
+        return {}
+    extra = ", a.text, a.search_body" if with_text else ""
+    rows = db.query(f"SELECT {_HIT_COLUMNS}{extra} FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
+                    f" LEFT JOIN clusters c ON c.id = a.cluster_id WHERE a.id IN ({', '.join('?' for _ in ids)})",
+                    ids)
+    return {int(r["id"]): r for r in rows}
 
 
 def _hits(db: Database, rows: list[dict], parsed: ParsedQuery, highlight: bool) -> list[SearchHit]:
@@ -621,12 +635,12 @@ def _hits(db: Database, rows: list[dict], parsed: ParsedQuery, highlight: bool) 
     for r in rows:
         hit = SearchHit(id=int(r["id"]), url=r["url"], title=r["title"] or "", published=parse_iso(r["published"]),
                         source_id=r["source_id"], source_name=r["source_name"], language=r["language"],
-                        script=r["script"], score=round(float(r["score"] or 0.0), 4),
+                        script=r["script"], score=round(float(r.get("score") or 0.0), 4),
                         labels=labels.get(int(r["id"]), []), cluster_id=r["cluster_id"],
                         outlet_count=int(r["outlet_count"] or 0))
         if highlight:
             hit.title_fragment = highlight_whole(hit.title, keys, prefixes)
-            hit.snippet = snippet(r["text"] or "", keys, prefixes)
+            hit.snippet = snippet(r["text"] or "", keys, prefixes, shadow=r.get("search_body"))
         hits.append(hit)
     return hits
 
@@ -645,17 +659,15 @@ def iter_all(db: Database, query: str | ParsedQuery | None, filters: SearchFilte
         if cursor is not None:
             where.append("(COALESCE(a.published, '') < ? OR (COALESCE(a.published, '') = ? AND a.id < ?))")
             params += [cursor[0], cursor[0], cursor[1]]
-        rows = db.query(
-            f"SELECT {_HIT_COLUMNS}, {plan.score_sql} AS score FROM {plan.from_sql}"
-            f" LEFT JOIN sources s ON s.id = a.source_id LEFT JOIN clusters c ON c.id = a.cluster_id"
-            f" WHERE {' AND '.join(where)} ORDER BY COALESCE(a.published, '') DESC, a.id DESC LIMIT ?",
-            [*plan.score_params, *params, chunk])
-        if not rows:
+        top = db.query(f"SELECT a.id, COALESCE(a.published, '') AS pub FROM {plan.from_sql}"
+                       f" WHERE {' AND '.join(where)} ORDER BY COALESCE(a.published, '') DESC, a.id DESC LIMIT ?",
+                       [*params, chunk])
+        if not top:
             return
-        yield from _hits(db, rows, parsed, highlight=False)
-        last = rows[-1]
-        cursor = (last["published"] or "", int(last["id"]))
-        if len(rows) < chunk:
+        rows = _rows(db, [int(r["id"]) for r in top], with_text=False)
+        yield from _hits(db, [rows[int(r["id"])] for r in top], parsed, highlight=False)
+        cursor = (top[-1]["pub"], int(top[-1]["id"]))
+        if len(top) < chunk:
             return
 
 
@@ -671,25 +683,29 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
         return {name: [] for name in FACETS}
     plan = _plan(db, parsed, filters)
     where, params = " AND ".join(plan.where), plan.where_params
-    base = f"FROM {plan.from_sql}"
-    out: dict[str, list[tuple[str, int]]] = {}
-    queries = {
-        "sources": (f"SELECT a.source_id AS value, COUNT(*) AS n {base} WHERE {where} GROUP BY a.source_id", []),
-        "groups": (f"SELECT s.grp AS value, COUNT(*) AS n {base} JOIN sources s ON s.id = a.source_id"
-                   f" WHERE {where} GROUP BY s.grp", []),
-        "languages": (f"SELECT a.language AS value, COUNT(*) AS n {base} WHERE {where} AND a.language IS NOT NULL"
-                      f" GROUP BY a.language", []),
-        "topics": (f"SELECT l.label AS value, COUNT(*) AS n {base} JOIN labels l ON l.article_id = a.id"
-                   f" WHERE {where} AND l.kind = ? GROUP BY l.label", ["topic"]),
-        "regions": (f"SELECT l.label AS value, COUNT(*) AS n {base} JOIN labels l ON l.article_id = a.id"
-                    f" WHERE {where} AND l.kind = ? GROUP BY l.label", ["region"]),
-        "office": (f"SELECT 'office' AS value, COUNT(*) AS n {base} WHERE {where} AND a.office = 1", []),
-    }
-    for name, (sql, extra) in queries.items():
-        rows = db.query(sql, [*params, *extra])
-        counts = [(str(r["value"]), int(r["n"])) for r in rows if r["value"] is not None and int(r["n"]) > 0]
-        out[name] = sorted(counts, key=lambda vc: (-vc[1], vc[0]))
-    return out
+    # Two passes over the matches: the article columns (outlet, language, Directorate) in one grouped query,
+    # the labels in another; outlet groups are looked up from the (small) sources table.
+    rows = db.query(f"SELECT a.source_id, a.language, SUM(a.office) AS office, COUNT(*) AS n FROM {plan.from_sql}"
+                    f" WHERE {where} GROUP BY a.source_id, a.language", params)
+    labels = db.query(f"SELECT l.kind, l.label, COUNT(*) AS n FROM {plan.from_sql} JOIN labels l"
+                      f" ON l.article_id = a.id WHERE {where} AND l.kind IN (?, ?) GROUP BY l.kind, l.label",
+                      [*params, "topic", "region"])
+    groups_of = {r["id"]: r["grp"] for r in db.query("SELECT id, grp FROM sources")}
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+
+    def add(facet: str, value, n: int) -> None:
+        if value is not None and n > 0:
+            counts[facet][str(value)] = counts[facet].get(str(value), 0) + n
+
+    for r in rows:
+        n = int(r["n"])
+        add("sources", r["source_id"], n)
+        add("languages", r["language"], n)
+        add("groups", groups_of.get(r["source_id"]), n)
+        add("office", "office", int(r["office"] or 0))
+    for r in labels:
+        add("topics" if r["kind"] == "topic" else "regions", r["label"], int(r["n"]))
+    return {name: sorted(values.items(), key=lambda vc: (-vc[1], vc[0])) for name, values in counts.items()}
 
 
 # Highlighting -------------------------------------------------------------------------------------------
@@ -722,34 +738,78 @@ def _segments(text: str, start: int, end: int, marked) -> list[Segment]:
     return out
 
 
-def snippet(text: str, keys: frozenset[str], prefixes: tuple[str, ...] = (), *, words: int = SNIPPET_WORDS,
-            fragments: int = SNIPPET_FRAGMENTS) -> list[Fragment]:
-    """Up to ``fragments`` passages of the original text around the densest query hits, hits marked."""
+def _windows(hit_idx: list[int], n_tokens: int, words: int, fragments: int) -> list[tuple[int, int]]:
+    """Token ranges (inclusive) of up to ``fragments`` passages covering the most hits; the start when none."""
+    if not hit_idx:
+        return [(0, min(words, n_tokens) - 1)]
+    lead = words // 4
+    remaining = hit_idx[:MAX_WINDOW_HITS]
+    windows: list[tuple[int, int]] = []
+    while remaining and len(windows) < fragments:
+        # Pick the window (starting a little before a hit) that covers the most hits not yet shown.
+        best = max(remaining, key=lambda i: sum(1 for j in remaining if i - lead <= j <= i - lead + words - 1))
+        lo = max(0, best - lead)
+        hi = min(n_tokens - 1, lo + words - 1)
+        windows.append((lo, hi))
+        remaining = [j for j in remaining if not any(a <= j <= b for a, b in windows)]
+    return sorted(windows)
+
+
+def snippet(text: str, keys: frozenset[str], prefixes: tuple[str, ...] = (), *, shadow: str | None = None,
+            words: int = SNIPPET_WORDS, fragments: int = SNIPPET_FRAGMENTS) -> list[Fragment]:
+    """Up to ``fragments`` passages of the original text around the densest query hits, hits marked.
+
+    With ``shadow`` (the stored normalised text: the keys of the text's tokens, in order, joined by single
+    spaces) the hits are found on the keys and only the chosen passages are re-tokenised; the marked tokens
+    are checked against their keys, and any disagreement falls back to tokenising the whole text.
+    """
+    if shadow is not None:
+        fast = _snippet_from_shadow(text, shadow, keys, prefixes, words, fragments)
+        if fast is not None:
+            return fast
     tokens = tokenize(text)
     if not tokens:
         return []
     matches = _matcher(keys, prefixes)
     hit_idx = [i for i, t in enumerate(tokens) if (keys or prefixes) and matches(t.key)]
-    windows: list[tuple[int, int]] = []
-    if not hit_idx:
-        windows = [(0, min(words, len(tokens)) - 1)]
-    else:
-        lead = words // 4
-        remaining = list(hit_idx)
-        while remaining and len(windows) < fragments:
-            # Pick the window (starting a little before a hit) that covers the most hits not yet shown.
-            best = max(remaining, key=lambda i: sum(1 for j in remaining if i - lead <= j <= i - lead + words - 1))
-            lo = max(0, best - lead)
-            hi = min(len(tokens) - 1, lo + words - 1)
-            windows.append((lo, hi))
-            remaining = [j for j in remaining if not lo <= j <= hi and all(not a <= j <= b for a, b in windows)]
-        windows.sort()
-    out = []
     marked = [tokens[i] for i in hit_idx]
-    for lo, hi in windows:
-        start, end = tokens[lo].start, tokens[hi].end
-        out.append(Fragment(_segments(text, start, end, marked), cut_before=lo > 0, cut_after=hi < len(tokens) - 1))
+    return [Fragment(_segments(text, tokens[lo].start, tokens[hi].end, marked), cut_before=lo > 0,
+                     cut_after=hi < len(tokens) - 1)
+            for lo, hi in _windows(hit_idx, len(tokens), words, fragments)]
+
+
+def _snippet_from_shadow(text: str, shadow: str, keys: frozenset[str], prefixes: tuple[str, ...], words: int,
+                         fragments: int) -> list[Fragment] | None:
+    """The snippet located via the shadow keys; None when shadow and text disagree (then tokenise instead)."""
+    parts = shadow.split(" ") if shadow else []
+    if not parts:
+        return None
+    if prefixes:
+        matches = _matcher(keys, prefixes)
+        hit_idx = [i for i, k in enumerate(parts) if k and matches(k)]
+    else:
+        hit_idx = [i for i, k in enumerate(parts) if k in keys]
+    out = []
+    hits = set(hit_idx)
+    for lo, hi in _windows(hit_idx, len(parts), words, fragments):
+        found = list(itertools.islice(TOKEN_RE.finditer(text), lo, hi + 1))
+        if len(found) != hi - lo + 1:
+            return None
+        marked = []
+        for offset, m in enumerate(found):
+            if stem(m.group()) != parts[lo + offset]:
+                return None  # the stored keys are stale or misaligned
+            if lo + offset in hits:
+                marked.append(_Span(m.start(), m.end()))
+        out.append(Fragment(_segments(text, found[0].start(), found[-1].end(), marked), cut_before=lo > 0,
+                            cut_after=hi < len(parts) - 1))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
 
 
 def mark_spans(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[str, str | None]]:

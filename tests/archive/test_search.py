@@ -253,3 +253,19 @@ CONFLATED = [
 @pytest.mark.parametrize("a,b", CONFLATED)
 def test_keys_conflate_like_or_better_than_lucene(a, b):
     assert stem(a) == stem(b)
+
+
+def test_snippets_from_stored_keys_equal_snippets_from_tokenising():
+    from nlp.normalize import normalize_text
+
+    text = ("Управа за сарадњу с дијаспором и Србима у региону. " * 3 + "Ђаци у Чикагу и Бечу. " * 5
+            + " Srbi u dijaspori, Đorđe i ъ знак. " * 4)
+    for query in ("dijaspora", "srb*", "ђаци беч", '"управа за сарадњу"'):
+        keys, prefixes = query_terms(parse_query(query).ast)
+        slow = [f.html() for f in snippet(text, keys, prefixes)]
+        fast = [f.html() for f in snippet(text, keys, prefixes, shadow=normalize_text(text))]
+        assert fast == slow and any("<mark>" in f for f in fast), query
+    # Stored keys that no longer fit the text are detected, and the text is tokenised instead.
+    keys, _ = query_terms(parse_query("dijaspora").ast)
+    stale = [f.html() for f in snippet("Nova dijaspora", keys, shadow="stari tekst dijaspor")]
+    assert stale == ["Nova <mark>dijaspora</mark>"]
