@@ -32,6 +32,10 @@ class FetchedPage:
     page: RawPage
     declared_canonical: str | None = None
 
+    def __repr__(self) -> str:  # Scrapy logs items at DEBUG: never dump a whole page body
+        return (f"FetchedPage(#{self.entry.id} {self.page.final_url} status={self.page.status} "
+                f"bytes={len(self.page.body)} canonical={self.declared_canonical})")
+
 
 @dataclass(slots=True)
 class FetchFailure:

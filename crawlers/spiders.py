@@ -15,7 +15,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from crawlers.canonical import canonical_link
+from crawlers.canonical import canonical_link, canonicalize_url
 from crawlers.errors import exception_reason, status_reason
 from crawlers.feeds import parse_feed
 from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure
@@ -36,6 +36,17 @@ def response_headers(response) -> dict[str, str]:
         key = name.decode("latin-1")
         out[key] = ", ".join(v.decode("latin-1") for v in values)
     return out
+
+
+def declared_canonical(body: bytes, final_url: str, requested: str) -> str | None:
+    """The page's own canonical URL: <link rel=canonical>, else where a redirect ended (not a site root)."""
+    declared = canonical_link(body, final_url)
+    if declared:
+        return declared
+    landed = canonicalize_url(final_url)
+    if landed != requested and urlsplit(landed).path not in ("", "/"):
+        return landed
+    return None
 
 
 def _header(response, name: str) -> str | None:
@@ -205,7 +216,7 @@ class FetchSpider(scrapy.Spider):
         page = RawPage(frontier_id=entry.id, final_url=response.url, status=response.status,
                        headers=response_headers(response), body=response.body,
                        fetched_at=dt.datetime.now(dt.UTC))
-        return FetchedPage(entry, page, canonical_link(response.body, response.url))
+        return FetchedPage(entry, page, declared_canonical(response.body, response.url, entry.canonical_url))
 
     def failed(self, failure):
         entry: FrontierEntry = failure.request.meta["entry"]

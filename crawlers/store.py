@@ -178,7 +178,7 @@ class CrawlStore:
             if other is not None:
                 other_id = int(other["id"])
                 set_state(tx, entry.id, FrontierState.NOT_ARTICLE, self.owner,
-                          error=f"duplicate of {other_id} (rel=canonical {declared})")
+                          error=f"duplicate of {other_id} (same canonical URL {declared})")
                 LOGGER.info("%s (#%d) declares canonical %s, already #%d: duplicate",
                             entry.url, entry.id, declared, other_id)
                 return other_id
