@@ -36,6 +36,7 @@ QUOTE_SKIP_TOKENS = 2  # role words may be separated from the office's name by q
 # the foreign-marker check is very likely. Both are over the entity threshold (0.5).
 STRONG_NAME_SCORE = 1.0
 WEAK_NAME_SCORE = 0.8
+MAX_CACHED_LEXEMES = 500_000  # per-lexeme caches of the per-token components (~50 MB at the cap)
 
 
 def _register_extensions() -> None:
@@ -81,6 +82,8 @@ class _PerLexemeAttribute:
     def _value(self, orth: int) -> int:
         value = self.cache.get(orth)
         if value is None:
+            if len(self.cache) >= MAX_CACHED_LEXEMES:
+                self.cache.clear()  # a long-running worker sees an open vocabulary; keep memory bounded
             value = self.strings.add(self.function(self.strings[orth]))
             self.cache[orth] = value
         return value

@@ -68,6 +68,15 @@ def test_normaliser_caches_per_lexeme_not_per_token():
     assert len(normaliser.cache) == 2  # two distinct spellings, 150 tokens
 
 
+def test_lexeme_cache_stays_bounded(monkeypatch):
+    monkeypatch.setattr(nlp.components, "MAX_CACHED_LEXEMES", 10)
+    pipeline = spacy.blank("sr")
+    normaliser = pipeline.add_pipe("odjek_script_normalizer")
+    doc = pipeline(" ".join(f"Reč{i}" for i in range(25)))
+    assert len(normaliser.cache) <= 10
+    assert [t._.fold for t in doc][-1] == "rec24"
+
+
 # --- inflection ----------------------------------------------------------------------------------------
 
 
