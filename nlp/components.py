@@ -2,7 +2,8 @@
 
 Order in a pipeline: ``odjek_script_normalizer`` (NORM = folded form) → ``odjek_inflection``
 (LEMMA = matching key) → ``odjek_office_matcher`` → ``odjek_people_matcher`` →
-``odjek_topic_tagger`` → ``odjek_region_tagger``. Matchers run on LEMMA, so one pattern covers
+``odjek_region_tagger`` → ``odjek_topic_tagger`` (topics use found regions as context). Matchers run
+on LEMMA (generated place-name case forms on NORM), so one pattern covers
 Cyrillic and Latin, every case, and text with or without diacritics. Findings are stored on the
 Doc as ``doc._.odjek_mentions`` (label, token start, token end) and ``doc._.odjek_scores``.
 """
