@@ -19,6 +19,7 @@ import html
 import itertools
 import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
@@ -39,6 +40,7 @@ SNIPPET_FRAGMENTS = 2
 MAX_WINDOW_HITS = 200  # hits considered when choosing passages (the choice is quadratic)
 TITLE_WEIGHT = 3.0  # bm25 weight of the title column against the body (1.0); PostgreSQL uses A/B weights
 SORTS = ("relevance", "date")
+RANK_WINDOW = 2000  # relevance ranks the newest this many matches of a broader query; sort by date sees all
 
 
 class QueryError(ValueError):
@@ -570,10 +572,16 @@ class SearchResults:
     per_page: int
     sort: str
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    ranked: int | None = None  # matches ranked by relevance (fewer than total for very broad queries)
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        shown = self.total if self.ranked is None else self.ranked
+        return max(1, -(-shown // self.per_page))
+
+    @property
+    def windowed(self) -> bool:
+        return self.ranked is not None and self.ranked < self.total
 
     @property
     def message(self) -> str | None:
@@ -599,19 +607,55 @@ def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters
         return SearchResults(parsed, filters, 0, [], page, per_page, sort, {})
     plan = _plan(db, parsed, filters)
     where = " AND ".join(plan.where)
-    total = int(db.scalar(f"SELECT COUNT(*) FROM {plan.from_sql} WHERE {where}", plan.where_params) or 0)
     order = "score DESC, a.published DESC, a.id DESC" if sort == "relevance" else "a.published DESC, a.id DESC"
     if db.dialect == "postgresql":
         order = order.replace("a.published DESC", "a.published DESC NULLS LAST")
-    # Rank on the narrow columns first (the covering filter index on SQLite), then read the page's rows.
-    top = db.query(f"SELECT a.id, {plan.score_sql} AS score FROM {plan.from_sql} WHERE {where} ORDER BY {order}"
-                   f" LIMIT ? OFFSET ?", [*plan.score_params, *plan.where_params, per_page, (page - 1) * per_page])
+    offset = (page - 1) * per_page
+    with _reading(db, parsed) as tx:
+        total = int(tx.scalar(f"SELECT COUNT(*) FROM {plan.from_sql} WHERE {where}", plan.where_params) or 0)
+        windowed = sort == "relevance" and total > RANK_WINDOW
+        if windowed and offset >= RANK_WINDOW:
+            top = []
+        elif windowed:
+            # A very broad query is ranked among its newest RANK_WINDOW matches: scoring every match would read
+            # every match's index entry (PostgreSQL: detoast its tsvector), for a word found in most articles.
+            newest = (f"SELECT a.id FROM {plan.from_sql} WHERE {where} ORDER BY a.published DESC, a.id DESC"
+                      f" LIMIT {RANK_WINDOW}")
+            if db.dialect == "postgresql":
+                # The window already holds only matches that pass the filters: rank them by id alone.
+                newest = newest.replace("a.published DESC", "a.published DESC NULLS LAST")
+                top = tx.all(f"SELECT a.id, {plan.score_sql} AS score FROM articles a WHERE a.id IN ({newest})"
+                             f" ORDER BY {order} LIMIT ? OFFSET ?",
+                             [*plan.score_params, *plan.where_params, per_page, offset])
+            else:
+                top = tx.all(f"SELECT a.id, {plan.score_sql} AS score FROM {plan.from_sql} WHERE {where}"
+                             f" AND a.id IN ({newest}) ORDER BY {order} LIMIT ? OFFSET ?",
+                             [*plan.score_params, *plan.where_params, *plan.where_params, per_page, offset])
+        else:
+            # Rank on the narrow columns first (the covering filter index on SQLite), then read the page's rows.
+            top = tx.all(f"SELECT a.id, {plan.score_sql} AS score FROM {plan.from_sql} WHERE {where}"
+                         f" ORDER BY {order} LIMIT ? OFFSET ?",
+                         [*plan.score_params, *plan.where_params, per_page, offset])
     rows = _rows(db, [int(r["id"]) for r in top], with_text=highlight)
     for r in top:
         rows[int(r["id"])]["score"] = r["score"]
     hits = _hits(db, [rows[int(r["id"])] for r in top], parsed, highlight)
     facet_counts = compute_facets(db, parsed, filters) if facets else {}
-    return SearchResults(parsed, filters, total, hits, page, per_page, sort, facet_counts)
+    return SearchResults(parsed, filters, total, hits, page, per_page, sort, facet_counts,
+                         ranked=min(total, RANK_WINDOW) if windowed else total)
+
+
+@contextmanager
+def _reading(db: Database, parsed: ParsedQuery):
+    """A read transaction; on PostgreSQL full-text matches are answered from the GIN index.
+
+    The planner prefers a sequential scan for a word found in many articles, but evaluating ``@@`` there
+    detoasts every article's tsvector, several times slower than the bitmap scan of the index.
+    """
+    with db.transaction(write=False) as tx:
+        if db.dialect == "postgresql" and parsed.ast is not None:
+            tx.execute("SET LOCAL enable_seqscan = off")
+        yield tx
 
 
 def _rows(db: Database, ids: list[int], with_text: bool) -> dict[int, dict]:
@@ -685,11 +729,12 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
     where, params = " AND ".join(plan.where), plan.where_params
     # Two passes over the matches: the article columns (outlet, language, Directorate) in one grouped query,
     # the labels in another; outlet groups are looked up from the (small) sources table.
-    rows = db.query(f"SELECT a.source_id, a.language, SUM(a.office) AS office, COUNT(*) AS n FROM {plan.from_sql}"
-                    f" WHERE {where} GROUP BY a.source_id, a.language", params)
-    labels = db.query(f"SELECT l.kind, l.label, COUNT(*) AS n FROM {plan.from_sql} JOIN labels l"
-                      f" ON l.article_id = a.id WHERE {where} AND l.kind IN (?, ?) GROUP BY l.kind, l.label",
-                      [*params, "topic", "region"])
+    with _reading(db, parsed) as tx:
+        rows = tx.all(f"SELECT a.source_id, a.language, SUM(a.office) AS office, COUNT(*) AS n FROM {plan.from_sql}"
+                      f" WHERE {where} GROUP BY a.source_id, a.language", params)
+        labels = tx.all(f"SELECT l.kind, l.label, COUNT(*) AS n FROM {plan.from_sql} JOIN labels l"
+                        f" ON l.article_id = a.id WHERE {where} AND l.kind IN (?, ?) GROUP BY l.kind, l.label",
+                        [*params, "topic", "region"])
     groups_of = {r["id"]: r["grp"] for r in db.query("SELECT id, grp FROM sources")}
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
 

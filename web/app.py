@@ -186,7 +186,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
-        response.headers.setdefault("Cache-Control", "no-store")
+        # Pages hold private data; the stylesheet and script may be cached.
+        cache = "public, max-age=3600" if request.url.path.startswith("/static/") else "no-store"
+        response.headers.setdefault("Cache-Control", cache)
         return response
 
     @app.exception_handler(LoginRequired)

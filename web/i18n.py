@@ -36,6 +36,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "results_n": ("Пронађено чланака: {n}", "{n} articles found"),
     "no_results": ("Нема резултата.", "No results."),
     "sort": ("Редослед", "Sort"),
+    "ranked_window": ("Редослед по релевантности обухвата {n} најновијих погодака; за све сортирајте по датуму.",
+                      "Relevance order covers the newest {n} matches; sort by date to see them all."),
     "sort_relevance": ("по релевантности", "by relevance"),
     "sort_date": ("по датуму", "by date"),
     "filters": ("Филтери", "Filters"),

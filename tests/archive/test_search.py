@@ -269,3 +269,17 @@ def test_snippets_from_stored_keys_equal_snippets_from_tokenising():
     keys, _ = query_terms(parse_query("dijaspora").ast)
     stale = [f.html() for f in snippet("Nova dijaspora", keys, shadow="stari tekst dijaspor")]
     assert stale == ["Nova <mark>dijaspora</mark>"]
+
+
+def test_broad_queries_are_ranked_among_their_newest_matches(seeded, monkeypatch):
+    import archive.search as search_module
+
+    db, ids = seeded
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)
+    results = search(db, "dijaspora", per_page=10)
+    assert results.total == 4 and results.windowed and results.ranked == 2 and results.pages == 1
+    # The two newest matches, ranked; sorting by date still pages through everything.
+    assert keys_of(results, ids) == {"markup_lat", "glasanje_lat"}
+    assert search(db, "dijaspora", sort="date", per_page=10).total == 4
+    assert len(search(db, "dijaspora", sort="date", per_page=10).hits) == 4
+    assert search(db, "dijaspora", per_page=1, page=3).hits == []
