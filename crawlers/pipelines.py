@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import logging
 from pathlib import Path
 
@@ -49,6 +50,8 @@ def _stats(crawler) -> dict:
     keep = ("elapsed_time_seconds", "finish_reason", "memusage/max", "downloader/request_count",
             "downloader/response_count", "item_scraped_count", "robotstxt/forbidden", "retry/count")
     out = {k: stats.get(k) for k in keep if k in stats}
+    # Scrapy's memusage/max is sampled once a minute; ru_maxrss is the true peak of this crawl process.
+    out["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     started = stats.get("start_time")
     if started is not None:
         import datetime as dt

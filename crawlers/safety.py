@@ -40,7 +40,7 @@ def classify_address(address: str) -> str | None:
         ip = ip.ipv4_mapped
     if str(ip) in METADATA_ADDRESSES:
         return "cloud metadata"
-    for kind in ("loopback", "link_local", "private", "multicast", "unspecified", "reserved"):
+    for kind in ("loopback", "link_local", "unspecified", "multicast", "private", "reserved"):
         if getattr(ip, f"is_{kind}"):
             return kind.replace("_", "-")
     if not ip.is_global:  # e.g. 100.64.0.0/10 shared address space, documentation ranges

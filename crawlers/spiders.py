@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -47,6 +47,11 @@ def declared_canonical(body: bytes, final_url: str, requested: str) -> str | Non
     if landed != requested and urlsplit(landed).path not in ("", "/"):
         return landed
     return None
+
+
+def origin_url(request) -> str:
+    """The URL first requested (before redirects): feeds are known and keyed by their configured URL."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
 def _header(response, name: str) -> str | None:
@@ -115,7 +120,8 @@ class DiscoverSpider(scrapy.Spider):
     # Callbacks --------------------------------------------------------------------------------------
     def parse_feed(self, response):
         source: Source = response.meta["source"]
-        outcome = DiscoveryOutcome(source_id=source.id, kind="feed", url=response.request.url, status=response.status,
+        outcome = DiscoveryOutcome(source_id=source.id, kind="feed", url=origin_url(response.request),
+                                   status=response.status,
                                    etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"))
         if response.status == 304:
             outcome.not_modified = True
@@ -130,7 +136,8 @@ class DiscoverSpider(scrapy.Spider):
         depth = response.meta.get("depth", 0)
         parsed = parse_sitemap(response.body, response.url, source.id,
                                self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or 50_000_000)
-        yield DiscoveryOutcome(source_id=source.id, kind="sitemap", url=response.request.url, status=response.status,
+        yield DiscoveryOutcome(source_id=source.id, kind="sitemap", url=origin_url(response.request),
+                               status=response.status,
                                entries=parsed.entries, error=parsed.error)
         if parsed.children and source.crawl.follow_sitemap_index and depth < SITEMAP_MAX_DEPTH:
             for child in parsed.children:
@@ -172,7 +179,7 @@ class DiscoverSpider(scrapy.Spider):
         if kind == "robots" and reason.startswith("http 404"):
             reason = "empty: no robots.txt"
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        return DiscoveryOutcome(source_id=source.id, kind=kind, url=request.url, error=reason, status=status)
+        return DiscoveryOutcome(source_id=source.id, kind=kind, url=origin_url(request), error=reason, status=status)
 
 
 class FetchSpider(scrapy.Spider):

@@ -61,6 +61,6 @@ def run(ctx: StageContext) -> StageReport:
         report.failed += failed
     report.details = {"retry_later": sum(int(t.get("retry_later", 0)) for t in summary.sources.values()),
                       "duplicates": sum(int(t.get("duplicates", 0)) for t in summary.sources.values()),
-                      "peak_memory_mb": round((summary.stats.get("memusage/max") or 0) / 1e6, 1)}
+                      "peak_memory_mb": round((summary.stats.get("peak_rss_bytes") or 0) / 2**20, 1)}
     ctx.report_progress(NAME, report.processed, None)
     return report

@@ -119,7 +119,8 @@ def test_feed_errors_are_per_source_records_and_the_crawl_goes_on(sqlite_archive
         web.routes["/ok.xml"] = static(f'<rss version="2.0"><channel><item><link>{base}/a</link></item></channel></rss>',
                                        "application/rss+xml")
         sources = [source("broken", feeds=[base + "/500.xml", base + "/html", base + "/loop", base + "/missing.xml"]),
-                   source("fine", feeds=[base + "/ok.xml"])]
+                   source("fine", feeds=[base + "/moved.xml"])]
+        web.routes["/moved.xml"] = redirect(base + "/ok.xml", status=301)
         summary = run_crawl("discover", crawl_settings(url, retry_times=1), sources)
     errors = sorted(e.split(": ", 1)[1] for e in summary.sources["broken"]["errors"])
     assert errors == sorted([
@@ -129,6 +130,8 @@ def test_feed_errors_are_per_source_records_and_the_crawl_goes_on(sqlite_archive
     state = sqlite_archive.one("SELECT last_status, last_success_at FROM feed_state WHERE feed_url = ?",
                                (base + "/500.xml",))
     assert state["last_status"] == 500 and state["last_success_at"] is None
+    moved = sqlite_archive.one("SELECT last_status FROM feed_state WHERE feed_url = ?", (base + "/moved.xml",))
+    assert moved["last_status"] == 200  # kept under the configured URL, whatever it redirects to
 
 
 DANGEROUS = re.compile(r"<\s*script|<\s*iframe|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)

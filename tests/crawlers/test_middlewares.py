@@ -70,7 +70,7 @@ def test_hostile_server_every_url_ends_as_a_recorded_failure_with_bounded_memory
     assert len(slow_hits) == 2 and slow_hits[1] - slow_hits[0] >= 0.9
     assert archive.scalar("SELECT COUNT(*) FROM raw_pages") == 1
     # 200 MB streamed and 500 MB inflated: neither was held in memory (a crawl idles at about 100 MB).
-    assert summary.stats["memusage/max"] < 250 * MB
+    assert summary.stats["peak_rss_bytes"] < 250 * MB
     assert summary.sources["hostile"]["fetched"] == 1 and summary.sources["hostile"]["retry_later"] == 4
 
 
@@ -92,6 +92,7 @@ def test_ssrf_guard_refuses_private_targets_before_connecting(archive, archive_u
         inside.routes["/secret"] = static("internal")
         outside.routes["/jump"] = redirect(inside.url("/secret"))
         outside.routes["/ok"] = static("<html><body>public page</body></html>")
+        outside.routes["/rss.xml"] = redirect(inside.url("/feed.xml"))
         settings = crawl_settings(archive_url, allow_private_addresses=False)
         # 127.0.0.2 stands in for a public server: the test must not contact real private addresses.
         trusted = {"ODJEK_TRUSTED_ADDRESSES": ["127.0.0.2"]}
@@ -107,6 +108,8 @@ def test_ssrf_guard_refuses_private_targets_before_connecting(archive, archive_u
         "feed http://10.0.0.1/rss.xml: refused: 10.0.0.1 is a private address"]
     assert discovered.sources["metadata"]["errors"] == [
         "feed http://169.254.169.254/latest/meta-data/: refused: 169.254.169.254 is a cloud metadata address"]
+    assert discovered.sources["jumper"]["errors"] == [
+        f"feed {outside.url('/rss.xml')}: refused: 127.0.0.1 is a loopback address"]
     states = _states(archive)
     assert states[outside.url("/jump")][:2] == ("failed", "refused: 127.0.0.1 is a loopback address")
     assert states["http://10.0.0.1/article"][:2] == ("failed", "refused: 10.0.0.1 is a private address")
