@@ -133,13 +133,14 @@ def signature_from_blob(blob: bytes, shingle_count: int, word_count: int) -> Sig
 
 def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One uint64 key per band for each signature row (``n × bands``): equal rows give equal keys."""
-    values = np.asarray(hashvalues, dtype=np.uint64).reshape(len(hashvalues), -1)
+    values = np.asarray(hashvalues).reshape(len(hashvalues), -1)
     keys = np.empty((len(values), bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for band in range(bands):
             key = np.full(len(values), np.uint64(band + 1), dtype=np.uint64)
             for col in range(band * rows, (band + 1) * rows):
-                key = (key ^ values[:, col]) * _MIX
+                # Column by column: widening the whole matrix to uint64 at once doubled the peak memory.
+                key = (key ^ values[:, col].astype(np.uint64)) * _MIX
             keys[:, band] = key
     return keys
 

@@ -7,8 +7,6 @@ import json
 import threading
 from collections import Counter, defaultdict
 
-import pytest
-
 from archive import Database
 from archive.articles import write_tags
 from archive.clusters import (cluster_ids_of, cluster_of_article, clusters_between, get_cluster, get_clusters,
