@@ -1,0 +1,1 @@
+"""The press officers' web UI (FastAPI, server-rendered); see docs/search.md."""

@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Iterator
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -143,6 +144,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     signer = URLSafeTimedSerializer(secret, salt="odjek-login-form")
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
+    zone = ZoneInfo(settings.timezone)
+    # Times are stored in UTC and shown in the Directorate's timezone.
+    env.filters["local"] = lambda value: value.astimezone(zone).strftime("%d.%m.%Y. %H:%M") if value else ""
     app = FastAPI(title="Odjek", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings, app.state.db = settings, db
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -1,6 +1,7 @@
 """Search on both stores: script, case, diacritics and inflection; the query language; filters; highlights."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -283,3 +284,31 @@ def test_broad_queries_are_ranked_among_their_newest_matches(seeded, monkeypatch
     assert search(db, "dijaspora", sort="date", per_page=10).total == 4
     assert len(search(db, "dijaspora", sort="date", per_page=10).hits) == 4
     assert search(db, "dijaspora", per_page=1, page=3).hits == []
+
+
+def test_search_command_prints_json_lines(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from archive import open_archive
+    from odjek.cli import main
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    monkeypatch.setenv("ODJEK_DATABASE_URL", url)
+    db = open_archive(url)
+    ids = seed(db)
+    runner = CliRunner()
+    result = runner.invoke(main, ["search", "дијаспора", "--topic", "voting_abroad", "--json"])
+    assert result.exit_code == 0, result.output
+    (line,) = [json.loads(x) for x in result.stdout.splitlines()]
+    assert line["url"] == "https://example.org/glasanje_lat" and line["source"] == "beogradski-glasnik"
+    assert set(line) >= {"url", "title", "published", "source", "language", "labels", "score", "snippet"}
+    assert "voting_abroad" in line["labels"] and "[dijaspori]" in line["snippet"]
+    result = runner.invoke(main, ["search", "dijaspora", "--limit", "2", "--sort", "date", "--json"])
+    assert [json.loads(x)["url"] for x in result.stdout.splitlines()] == [
+        "https://example.org/markup_lat", "https://example.org/glasanje_lat"]
+    result = runner.invoke(main, ["search", "nepostojećareč", "--json"])
+    assert result.exit_code == 0 and result.stdout == ""
+    result = runner.invoke(main, ["search", '"dijaspora', "--json"])
+    assert result.exit_code == 0 and "plain words" in result.stderr
+    assert runner.invoke(main, ["search", "x", "--from", "juče"]).exit_code == 2
+    assert ids
