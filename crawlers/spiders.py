@@ -17,7 +17,7 @@ from scrapy.exceptions import DontCloseSpider
 
 from crawlers.canonical import canonical_link, canonicalize_url
 from crawlers.errors import exception_reason, status_reason
-from crawlers.feeds import parse_feed
+from crawlers.feeds import MAX_TITLE_CHARS, parse_feed, plain_text
 from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure
 from crawlers.sections import section_links
 from crawlers.sitemaps import parse_sitemap, robots_sitemaps
@@ -160,7 +160,7 @@ class DiscoverSpider(scrapy.Spider):
         page = response.meta["page"]
         text = response.text if hasattr(response, "text") else ""
         links = section_links(text, response.url, section.url, section.link_pattern)
-        entries = [DiscoveredUrl(url=url, source_id=source.id, via="section", title=title)
+        entries = [DiscoveredUrl(url=url, source_id=source.id, via="section", title=plain_text(title, MAX_TITLE_CHARS))
                    for url, title in links.articles]
         error = None if entries or page > 1 else f"empty: no links match {section.link_pattern!r}"
         yield DiscoveryOutcome(source_id=source.id, kind="section", url=response.url, status=response.status,
