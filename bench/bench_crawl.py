@@ -4,7 +4,8 @@ The web is HOSTS loopback servers (127.0.0.101 …) with an RSS feed of PAGES ar
 ~15 KB article pages. Odjek runs with its production settings (robots.txt, per-host concurrency,
 AutoThrottle, size limits, the address guard, the archive pipeline writing gzip pages to SQLite),
 relaxed only in delay (0 s instead of 1 s). The baseline is a plain ``scrapy.Spider`` that requests the
-same article URLs with the same total and per-host concurrency and does nothing with the responses.
+same article URLs (in round-robin host order) with the same total and per-host concurrency and does
+nothing with the responses.
 Both run as fresh processes, alternately, so load from other processes hits both alike; the rate is
 pages over the crawl's own wall time (process start-up excluded, reported separately).
 """
@@ -81,7 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def start_web(hosts: int, pages: int) -> tuple[list, list[str], list[dict]]:
-    """Start the loopback web; return servers, all article URLs, and the sources."""
+    """Start the loopback web; return servers, all article URLs (interleaved by host), and the sources."""
     servers, urls, sources = [], [], []
     for i in range(hosts):
         server = ThreadingHTTPServer((f"{HOST_PREFIX}{FIRST_HOST + i}", 0), _Handler)
@@ -92,10 +93,12 @@ def start_web(hosts: int, pages: int) -> tuple[list, list[str], list[dict]]:
         server.site = {"base": base, "rss": f'<rss version="2.0"><channel><title>S{i}</title>{items}</channel></rss>'.encode()}
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
-        urls += links
+        urls.append(links)
         sources.append({"id": f"bench-{i:02d}", "name": f"Bench {i}", "country": "RS", "languages": ["sr"],
                         "group": "domestic", "feeds": [f"{base}/rss.xml"]})
-    return servers, urls, sources
+    # Round-robin by host, so the baseline's default scheduler is not starved by one host's slot queue.
+    interleaved = [host_urls[n] for n in range(pages) for host_urls in urls]
+    return servers, interleaved, sources
 
 
 def run_plain(urls: list[str], concurrency: int, per_host: int, folder: Path) -> dict:
