@@ -118,7 +118,7 @@ def run(mode: str, settings: Settings, sources: list[Source], summary_path: Path
     scrapy_config = scrapy_settings(settings, sources, mode)
     scrapy_config.update(overrides or {})
     scrapy_config["ODJEK_SUMMARY_PATH"] = str(summary_path)
-    process = CrawlerProcess(scrapy_config, install_root_handler=True)
+    process = CrawlerProcess(scrapy_config)
     if mode == "discover":
         process.crawl(DiscoverSpider, sources=sources, feed_states=_feed_states(db, sources),
                       section_max_pages=int(settings.section_max_pages), store=store)

@@ -86,20 +86,24 @@ def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type
 
 
 def static(body: bytes | str, content_type: str = "text/html; charset=utf-8", status: int = 200,
-           headers: dict[str, str] | None = None, etag: str | None = None) -> Route:
-    """Serve fixed bytes; with ``etag`` answer a matching If-None-Match with 304."""
+           headers: dict[str, str] | None = None, etag: str | None = None, last_modified: str | None = None) -> Route:
+    """Serve fixed bytes; a matching If-None-Match (``etag``) or If-Modified-Since (``last_modified``) gets 304."""
     data = body.encode("utf-8") if isinstance(body, str) else body
 
     def route(handler):
         extra = dict(headers or {})
+        if last_modified:
+            extra["Last-Modified"] = last_modified
         if etag:
             extra["ETag"] = etag
-            if handler.headers.get("If-None-Match") == etag:
-                handler.send_response(304)
-                handler.send_header("ETag", etag)
-                handler.send_header("Content-Length", "0")
-                handler.end_headers()
-                return
+        if (etag and handler.headers.get("If-None-Match") == etag) or (
+                last_modified and handler.headers.get("If-Modified-Since") == last_modified):
+            handler.send_response(304)
+            for name, value in extra.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
         send(handler, status, data, content_type, extra)
 
     return route

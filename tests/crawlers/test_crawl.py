@@ -29,7 +29,7 @@ def _small_web(web: LoopbackServer) -> list:
     atom = (f'<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>'
             f'<entry><title>Atom 1</title><link href="{base}/atom/1"/><updated>2026-03-16T09:00:00Z</updated></entry>'
             f'<entry><title>AMP copy</title><link href="{base}/amp/rss/1"/></entry></feed>')
-    web.routes["/atom.xml"] = static(atom, "application/atom+xml", etag='"a1"')
+    web.routes["/atom.xml"] = static(atom, "application/atom+xml", last_modified="Mon, 16 Mar 2026 09:00:00 GMT")
     web.routes["/robots.txt"] = static(f"User-agent: *\nDisallow: /tajno/\nSitemap: {base}/sitemap_index.xml\n",
                                        "text/plain")
     web.routes["/sitemap_index.xml"] = static(
@@ -102,8 +102,9 @@ def test_discover_fetch_and_rerun_on_a_small_web(archive, archive_url):
         again = run_crawl("discover", settings, sources)
         assert sum(t["discovered"] for t in again.sources.values()) == 0
         assert again.sources["rss"]["not_modified"] == 1 and again.sources["atom"]["not_modified"] == 1
-        feed_requests = [h for h in web.hits[hits_before:] if h[0] in ("/rss.xml", "/atom.xml")]
-        assert all(h[2].get("If-None-Match") for h in feed_requests)
+        conditional = {h[0]: (h[2].get("If-None-Match"), h[2].get("If-Modified-Since")) for h in web.hits[hits_before:]}
+        assert conditional["/rss.xml"] == ('"r1"', None)
+        assert conditional["/atom.xml"] == (None, "Mon, 16 Mar 2026 09:00:00 GMT")
         refetch = run_crawl("fetch", settings, sources)
         assert refetch.sources == {}
         assert len(_frontier(archive)) == len(expected)
