@@ -1,38 +1,9 @@
-"""07:00 Europe/Belgrade: render the previous calendar day's digest → send it (once per recipient)."""
+"""Airflow DAG, 07:00 Europe/Belgrade: render the previous calendar day's digest → send it once per recipient."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import CronTriggerTimetable, dag, task
+from odjek.dag_factories import digest_dag
 
-from odjek.dag_defaults import DEFAULT_ARGS, START_DATE, TIMEZONE
-
-
-@dag(
-    dag_id="odjek_daily_digest",
-    schedule=CronTriggerTimetable("0 7 * * *", timezone=TIMEZONE, interval=dt.timedelta(days=1)),
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["odjek", "digest"],
-    doc_md=__doc__,
-)
-def odjek_daily_digest():
-    @task
-    def render(logical_date=None) -> dict:
-        from odjek import tasks
-
-        return tasks.render_digest("daily", logical_date)
-
-    @task
-    def send(rendered: dict) -> dict:
-        from odjek import tasks
-
-        return tasks.send_digest(rendered)
-
-    send(render())
-
-
-odjek_daily_digest()
+dag = digest_dag("daily", "0 7 * * *", dt.timedelta(days=1), __doc__)
