@@ -116,3 +116,16 @@ def test_ssrf_guard_refuses_private_targets_before_connecting(archive, archive_u
     assert states["http://[::1]/x"][:2] == ("failed", "refused: ::1 is a loopback address")
     assert states[outside.url("/ok")][0] == "fetched"
     assert inside_hits == []
+
+
+def test_guarded_resolver_refuses_private_answers():
+    from twisted.internet.error import DNSLookupError
+
+    from crawlers.middlewares import GuardedResolver
+
+    resolver = GuardedResolver(object(), 0, 5.0)  # no reactor installed in the test process
+    assert resolver._check("93.184.216.34", "news.example") == "93.184.216.34"
+    with pytest.raises(DNSLookupError, match="rebind.example resolves to 10.0.0.7, a private address"):
+        resolver._check("10.0.0.7", "rebind.example")
+    resolver.trusted = frozenset({"127.0.0.2"})
+    assert resolver._check("127.0.0.2", "stand-in.example") == "127.0.0.2"
