@@ -12,8 +12,9 @@ from tests.crawlers.helpers import crawl_settings
 
 @pytest.fixture
 def sample_web():
-    server = pytest.importorskip("sampleweb.server")
-    with server.serve(port=0) as web:
+    from sampleweb.server import serve
+
+    with serve(port=0) as web:
         yield web
 
 
