@@ -304,12 +304,23 @@ def run(quick: bool) -> str:
         lines.append(f"{store}: p95 {_pct(r['times'], 0.95):.1f} ms (goal < 100 ms on SQLite), {ratio:.2f}× the plain"
                      f" baseline's p95 (goal ≤ 2×); Odjek finds {sum(r['totals']):,} hits where the plain index finds"
                      f" {sum(r['plain_totals']):,}.")
-    lines += ["", "Per query (hits: Odjek / plain; both stores agree on Odjek's counts):", "",
-              "| query | filters | Odjek | plain |", "|---|---|---:|---:|"]
+    lines += ["", "Per query: hits and median ms (Odjek / plain) — the cost follows the number of matches, and"
+              " normalisation multiplies the matches:", ""]
+    header = "| query | filters | hits Odjek | hits plain |"
+    rule = "|---|---|---:|---:|"
+    for store in results:
+        header += f" {store.split()[0]} ms Odjek / plain |"
+        rule += "---:|"
+    lines += [header, rule]
     first = next(iter(results.values()))
-    for (query, filters), n, p in zip(QUERIES, first["totals"], first["plain_totals"]):
+    for i, ((query, filters), n, p) in enumerate(zip(QUERIES, first["totals"], first["plain_totals"])):
         shown = ", ".join(f"{k}={v}" for k, v in filters.items()) or "—"
-        lines.append(f"| `{query}` | {shown} | {n:,} | {p:,} |")
+        row = f"| `{query}` | {shown} | {n:,} | {p:,} |"
+        for r in results.values():
+            mine = statistics.median(r["times"][i::len(QUERIES)])
+            theirs = statistics.median(r["plain_times"][i::len(QUERIES)])
+            row += f" {mine:.1f} / {theirs:.1f} |"
+        lines.append(row)
     if len(results) == 2:
         a, b = results.values()
         lines.append("")
