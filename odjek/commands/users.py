@@ -36,7 +36,11 @@ def _read_password(from_stdin: bool) -> str:
 def _audit(db, action: str, detail: str) -> None:
     from archive.users import audit
 
-    audit(db, action, username=getpass.getuser(), address="cli", detail=detail)
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container
+        who = None
+    audit(db, action, username=who, address="cli", detail=detail)
 
 
 @click.group("users")
