@@ -69,7 +69,8 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     Scrapy 2.19 lets every such waiter ``await`` the same Deferred through ``asFuture``, which consumes its
     result: only the first waiter gets the parser, the others get None and are let through unchecked
-    (seen here: a disallowed URL fetched when queued alongside others). Each waiter gets its own Deferred.
+    (seen here: a disallowed URL fetched when queued alongside others). Each waiter gets its own Deferred,
+    as before scrapy/scrapy#6802 replaced exactly that with the shared await.
     """
 
     async def robot_parser(self, request):
