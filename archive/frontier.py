@@ -21,6 +21,9 @@ from schemas.records import DiscoveredUrl, FrontierEntry, FrontierState
 LOGGER = logging.getLogger(__name__)
 
 RETRY_BACKOFF_S = (60, 600, 3600)
+# Scrapy silently drops longer URLs (and browsers and servers commonly refuse them): such an entry
+# would be claimed on every run and never finish, so it is recorded as failed at once.
+MAX_URL_LENGTH = 2083
 
 
 def worker_id() -> str:
@@ -51,14 +54,17 @@ def add_urls(db: Database, items: Iterable[DiscoveredUrl], canonicalize=None) ->
         if canonical in seen:
             continue
         seen.add(canonical)
-        rows.append((item.url, canonical, item.source_id, item.via, FrontierState.NEW.value, _hints(item), now, now))
+        too_long = len(item.url) > MAX_URL_LENGTH or len(canonical) > MAX_URL_LENGTH
+        rows.append((item.url, canonical, item.source_id, item.via,
+                     (FrontierState.FAILED if too_long else FrontierState.NEW).value, _hints(item),
+                     f"url too long ({len(item.url)} characters)" if too_long else None, now, now))
     if not rows:
         return 0
     with db.transaction() as tx:
         before = tx.scalar("SELECT COUNT(*) FROM frontier")
         tx.executemany(
-            "INSERT INTO frontier (url, canonical_url, source_id, via, state, hints, discovered_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (canonical_url) DO NOTHING",
+            "INSERT INTO frontier (url, canonical_url, source_id, via, state, hints, last_error, discovered_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (canonical_url) DO NOTHING",
             rows,
         )
         after = tx.scalar("SELECT COUNT(*) FROM frontier")
@@ -134,6 +140,23 @@ def set_state(tx: Tx, entry_id: int, state: FrontierState, owner: str | None, *,
         sets += ", attempts = attempts + 1"
     cur = tx.execute(f"UPDATE frontier SET {sets} WHERE id = ?{guard}", params)
     return (cur.rowcount or 0) == 1
+
+
+def adopt_canonical(db: Database, entry: FrontierEntry, declared: str | None, owner: str | None) -> int | None:
+    """Re-key an entry to the canonical URL its page declares; if another entry holds it, mark this one a
+    duplicate (``not_article``) and return the other's id."""
+    if not declared or declared == entry.canonical_url:
+        return None
+    with db.transaction() as tx:
+        other = tx.one("SELECT id FROM frontier WHERE canonical_url = ? AND id <> ?", (declared, entry.id))
+        if other is not None:
+            other_id = int(other["id"])
+            set_state(tx, entry.id, FrontierState.NOT_ARTICLE, owner,
+                      error=f"duplicate of {other_id} (same canonical URL {declared})")
+            return other_id
+        tx.execute("UPDATE frontier SET canonical_url = ?, updated_at = ? WHERE id = ?",
+                   (declared, iso(utcnow()), entry.id))
+    return None
 
 
 def record_failure(db: Database, entry: FrontierEntry, error: str, owner: str | None, *, retryable: bool,

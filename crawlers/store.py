@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from archive.articles import record_fetched
 from archive.db import Database, iso, utcnow
-from archive.frontier import add_urls, claim, record_failure, set_state
+from archive.frontier import add_urls, adopt_canonical, claim, record_failure
 from archive.sources import FeedState, get_feed_state, save_feed_state
 from crawlers.canonical import canonicalize_url
 from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure
@@ -171,20 +171,11 @@ class CrawlStore:
 
     def _adopt_canonical(self, entry: FrontierEntry, declared: str | None) -> int | None:
         """Take the page's canonical URL as this entry's key, or mark the entry a duplicate of its owner."""
-        if not declared or declared == entry.canonical_url:
-            return None
-        with self.db.transaction() as tx:
-            other = tx.one("SELECT id FROM frontier WHERE canonical_url = ? AND id <> ?", (declared, entry.id))
-            if other is not None:
-                other_id = int(other["id"])
-                set_state(tx, entry.id, FrontierState.NOT_ARTICLE, self.owner,
-                          error=f"duplicate of {other_id} (same canonical URL {declared})")
-                LOGGER.info("%s (#%d) declares canonical %s, already #%d: duplicate",
-                            entry.url, entry.id, declared, other_id)
-                return other_id
-            tx.execute("UPDATE frontier SET canonical_url = ?, updated_at = ? WHERE id = ?",
-                       (declared, iso(utcnow()), entry.id))
-        return None
+        other_id = adopt_canonical(self.db, entry, declared, self.owner)
+        if other_id is not None:
+            LOGGER.info("%s (#%d) declares canonical %s, already #%d: duplicate", entry.url, entry.id, declared,
+                        other_id)
+        return other_id
 
     def failed(self, item: FetchFailure) -> None:
         """Record a failed fetch (retryable ones come back after a backoff until max_attempts)."""

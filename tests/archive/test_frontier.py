@@ -95,3 +95,21 @@ def test_migrations_apply_from_scratch_on_a_new_postgresql_database(fresh_postgr
     assert schema_version(db) == max(m.version for m in MIGRATIONS)
     assert db.scalar("SELECT COUNT(*) FROM articles") == 0
     db.close()
+
+
+def test_overlong_urls_are_recorded_failed_instead_of_queued(archive):
+    long_url = "http://127.0.0.1/" + "a" * 2100
+    assert frontier.add_urls(archive, [DiscoveredUrl(long_url, "s", "sitemap")]) == 1
+    assert frontier.claim(archive, FrontierState.NEW, 10, "w") == []
+    row = archive.one("SELECT state, last_error FROM frontier")
+    assert row["state"] == "failed" and row["last_error"].startswith("url too long")
+
+
+def test_a_declared_canonical_url_rekeys_or_marks_a_duplicate(archive):
+    frontier.add_urls(archive, _urls(2))
+    first, second = frontier.claim(archive, FrontierState.NEW, 2, "w")
+    assert frontier.adopt_canonical(archive, first, "http://127.0.0.1/canonical", "w") is None
+    assert frontier.find_by_canonical(archive, "http://127.0.0.1/canonical").id == first.id
+    assert frontier.adopt_canonical(archive, second, "http://127.0.0.1/canonical", "w") == first.id
+    second = frontier.get_entry(archive, second.id)
+    assert second.state == FrontierState.NOT_ARTICLE and second.last_error.startswith(f"duplicate of {first.id}")
