@@ -44,14 +44,31 @@ class StorePipeline:
             Path(path).write_text(json.dumps(summary, ensure_ascii=False, default=str), encoding="utf-8")
 
 
+def peak_rss_bytes() -> int:
+    """Peak resident memory of this process since it started.
+
+    VmHWM belongs to the process's own address space; ru_maxrss would also count the parent's
+    footprint at fork time, since Linux carries it across execve (a crawl started from a large
+    test or Airflow process would report that process's size).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _stats(crawler) -> dict:
     """The Scrapy stats worth keeping: response counts, elapsed time, peak memory, close reason."""
     stats = crawler.stats.get_stats() if crawler.stats else {}
     keep = ("elapsed_time_seconds", "finish_reason", "memusage/max", "downloader/request_count",
             "downloader/response_count", "item_scraped_count", "robotstxt/forbidden", "retry/count")
     out = {k: stats.get(k) for k in keep if k in stats}
-    # Scrapy's memusage/max is sampled once a minute; ru_maxrss is the true peak of this crawl process.
-    out["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # Scrapy's memusage/max is sampled once a minute; the kernel's high-water mark is the true peak.
+    out["peak_rss_bytes"] = peak_rss_bytes()
     started = stats.get("start_time")
     if started is not None:
         import datetime as dt
