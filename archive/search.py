@@ -40,6 +40,7 @@ SNIPPET_FRAGMENTS = 2
 MAX_WINDOW_HITS = 200  # hits considered when choosing passages (the choice is quadratic)
 TITLE_WEIGHT = 3.0  # bm25 weight of the title column against the body (1.0); PostgreSQL uses A/B weights
 SORTS = ("relevance", "date")
+COUNT_CAP = 10_000  # totals above this are reported as "more than"; CSV export still has every match
 RANK_WINDOW = 2000  # relevance ranks the newest this many matches of a broader query; sort by date sees all
 
 
@@ -572,7 +573,8 @@ class SearchResults:
     per_page: int
     sort: str
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    ranked: int | None = None  # matches ranked by relevance (fewer than total for very broad queries)
+    ranked: int | None = None  # matches ranked by relevance, when fewer than all (very broad queries)
+    more: bool = False  # the total is COUNT_CAP and there are more matches
 
     @property
     def pages(self) -> int:
@@ -581,7 +583,7 @@ class SearchResults:
 
     @property
     def windowed(self) -> bool:
-        return self.ranked is not None and self.ranked < self.total
+        return self.ranked is not None and (self.more or self.ranked < self.total)
 
     @property
     def message(self) -> str | None:
@@ -612,7 +614,9 @@ def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters
         order = order.replace("a.published DESC", "a.published DESC NULLS LAST")
     offset = (page - 1) * per_page
     with _reading(db, parsed) as tx:
-        total = int(tx.scalar(f"SELECT COUNT(*) FROM {plan.from_sql} WHERE {where}", plan.where_params) or 0)
+        # Counting stops past COUNT_CAP: an exact count of a word found in most articles costs a full pass.
+        total = int(tx.scalar(f"SELECT COUNT(*) FROM (SELECT 1 FROM {plan.from_sql} WHERE {where}"
+                              f" LIMIT {COUNT_CAP + 1}) capped", plan.where_params) or 0)
         windowed = sort == "relevance" and total > RANK_WINDOW
         if windowed and offset >= RANK_WINDOW:
             top = []
@@ -641,8 +645,8 @@ def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters
         rows[int(r["id"])]["score"] = r["score"]
     hits = _hits(db, [rows[int(r["id"])] for r in top], parsed, highlight)
     facet_counts = compute_facets(db, parsed, filters) if facets else {}
-    return SearchResults(parsed, filters, total, hits, page, per_page, sort, facet_counts,
-                         ranked=min(total, RANK_WINDOW) if windowed else total)
+    return SearchResults(parsed, filters, min(total, COUNT_CAP), hits, page, per_page, sort, facet_counts,
+                         ranked=min(total, RANK_WINDOW) if windowed else None, more=total > COUNT_CAP)
 
 
 @contextmanager

@@ -34,6 +34,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "login_expired": ("Образац је истекао; покушајте поново.", "The form expired; please try again."),
     "results": ("Резултати", "Results"),
     "results_n": ("Пронађено чланака: {n}", "{n} articles found"),
+    "results_more": ("Пронађено више од {n} чланака", "More than {n} articles found"),
     "no_results": ("Нема резултата.", "No results."),
     "sort": ("Редослед", "Sort"),
     "ranked_window": ("Редослед по релевантности обухвата {n} најновијих погодака; за све сортирајте по датуму.",

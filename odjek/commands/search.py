@@ -61,4 +61,4 @@ def command(query, date_from, date_to, sources, groups, languages, topics, regio
             when = hit.published.strftime("%Y-%m-%d") if hit.published else "----------"
             click.echo(f"{when}  {hit.source_id:<20} {hit.title}\n            {hit.url}\n            {hit.snippet_text}")
     if not as_json:
-        click.echo(f"{results.total} result(s)", err=True)
+        click.echo(f"{'more than ' if results.more else ''}{results.total} result(s)", err=True)

@@ -312,3 +312,15 @@ def test_search_command_prints_json_lines(tmp_path, monkeypatch):
     assert result.exit_code == 0 and "plain words" in result.stderr
     assert runner.invoke(main, ["search", "x", "--from", "juče"]).exit_code == 2
     assert ids
+
+
+def test_counts_stop_at_the_cap(seeded, monkeypatch):
+    import archive.search as search_module
+
+    db, ids = seeded
+    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
+    results = search(db, "dijaspora", sort="date", per_page=10)
+    assert results.total == 3 and results.more and len(results.hits) == 4
+    exact = search(db, "Beč", per_page=10)
+    assert exact.total == 2 and not exact.more
+    assert len(list(iter_all(db, "dijaspora"))) == 4  # export is never capped
