@@ -62,7 +62,11 @@ def command(stages: tuple[str, ...], sources_file: Path | None, source_ids: tupl
     started = time.perf_counter()
     progress = None if as_json else _progress_printer()
     ctx = open_context(settings, sources_file, progress=progress, source_ids=list(source_ids) or None)
-    reports = run_stages(ctx, list(stages) or None)
+    try:
+        reports = run_stages(ctx, list(stages) or None)
+    finally:
+        if hasattr(progress, "stop"):
+            progress.stop()
     summary = summarize(reports)
     seconds = time.perf_counter() - started
     if as_json:
@@ -72,19 +76,40 @@ def command(stages: tuple[str, ...], sources_file: Path | None, source_ids: tupl
 
 
 def _progress_printer():
-    """A throttled one-line progress report on stderr (rich status when interactive)."""
+    """Progress on stderr: a rich progress bar per stage when interactive, a line every few seconds otherwise."""
     import sys
 
+    if sys.stderr.isatty():
+        return _RichProgress()
     last = {"t": 0.0}
 
     def report(stage: str, done: int, total: int | None) -> None:
         now = time.monotonic()
-        if now - last["t"] < 1.0:
-            return
-        last["t"] = now
-        suffix = f"/{total}" if total else ""
-        end = "\r" if sys.stderr.isatty() else "\n"
-        click.echo(f"  {stage}: {done}{suffix}", err=True, nl=False)
-        click.echo(end, err=True, nl=False)
+        if now - last["t"] >= 5.0:
+            last["t"] = now
+            click.echo(f"  {stage}: {done}{f'/{total}' if total else ''}", err=True)
 
     return report
+
+
+class _RichProgress:
+    """One rich progress task per stage, created on the stage's first report."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.tasks:
+            self.progress.start()
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
+    def stop(self) -> None:
+        if self.tasks:
+            self.progress.stop()

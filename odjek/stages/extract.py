@@ -7,7 +7,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from archive.articles import LeaseLost, duplicate_of, get_raw_page, record_extracted
-from archive.frontier import claim, record_failure
+from archive.frontier import claim, counts_by_state, record_failure
 from odjek.runner import StageContext, StageReport
 from schemas.records import Article, FrontierEntry, FrontierState
 
@@ -62,6 +62,7 @@ def extract_entry(ctx: StageContext, entry: FrontierEntry) -> Article | None:
 def run(ctx: StageContext) -> StageReport:
     """Claim fetched entries in batches, extract each, write article and state in one transaction per entry."""
     report = StageReport(NAME)
+    total = counts_by_state(ctx.db).get("fetched", 0)  # for progress only: others may add more
     while True:
         batch = claim(ctx.db, FrontierState.FETCHED, ctx.settings.batch_size, ctx.owner,
                       ctx.settings.claim_lease_s, ctx.source_ids)
@@ -88,5 +89,5 @@ def run(ctx: StageContext) -> StageReport:
                 continue
             report.succeeded += 1
             report.count(entry.source_id, "articles" if article.is_article else "not_articles")
-            ctx.report_progress(NAME, report.processed, None)
+            ctx.report_progress(NAME, report.processed, max(total, report.processed))
     return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from archive.articles import articles_for_entries, record_tags
-from archive.frontier import claim
+from archive.frontier import claim, counts_by_state
 from odjek.runner import StageContext, StageReport
 from schemas.records import FrontierState
 
@@ -19,6 +19,7 @@ def run(ctx: StageContext) -> StageReport:
     from nlp.pipeline import tag_texts
 
     report = StageReport(NAME)
+    total = counts_by_state(ctx.db).get("extracted", 0)  # for progress only: others may add more
     people_file = ctx.settings.people_path
     while True:
         batch = claim(ctx.db, FrontierState.EXTRACTED, ctx.settings.batch_size, ctx.owner,
@@ -35,5 +36,5 @@ def run(ctx: StageContext) -> StageReport:
         record_tags(ctx.db, results, ctx.owner)
         report.processed += len(batch)
         report.succeeded += len(results)
-        ctx.report_progress(NAME, report.processed, None)
+        ctx.report_progress(NAME, report.processed, max(total, report.processed))
     return report
