@@ -111,7 +111,7 @@ MALFORMED = [
     "1=1; DELETE FROM articles", "dijaspora' OR '1'='1", 'x" OR 1=1 --', 'col:dijaspora', 'title:uprava',
     '^dijaspora', '{search_title}: dijaspora', 'dijaspora NEAR/2 uprava', '%', '_', '?', '\\', "\x00dijaspora",
     '-dijaspora', 'a OR -b', 'NOT NOT', '!!!', '|', '&&', 'a' * 3000, ' '.join(['dijaspora'] * 200),
-    '∑∂ƒ©', '🙂 dijaspora', 'Ђ*', 'd*', '"dijaspora', '(dijaspora', 'dijaspora)', '"(" OR ")"', 'MATCH', 'bm25(x)',
+    '∑∂ƒ©', '🙂 dijaspora', 'ˇ', 'ʼ dijaspora', 'ǅ*', 'ß', 'ﬁ', '²³', '东京', 'مرحبا', 'ά', '"ˇ dijaspora"', 'Ђ*', 'd*', '"dijaspora', '(dijaspora', 'dijaspora)', '"(" OR ")"', 'MATCH', 'bm25(x)',
 ]
 
 
