@@ -291,7 +291,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         filters = filters_from_params(params)
         results = search(db, q, filters, sort=sort, page=page, per_page=int(per or PAGE_SIZES[0]), facets=True)
         lang = language_of(request)
-        notice = notice_key(results.message)
+        notice = notice_key(results.message, lang)
         message = translate(notice[0], lang, **notice[1]) if notice else results.message
 
         def link(**extra) -> str:

@@ -174,7 +174,20 @@ def default_language(ui_language: str, output_script: str) -> str:
     return "sr-Latn" if output_script == "latn" else "sr-Cyrl"
 
 
-def notice_key(message: str | None) -> tuple[str, dict] | None:
+# Why a query was read as plain words (archive.search), in Serbian Cyrillic.
+REASONS_SR = {
+    "AND without a word after it": "AND без речи после њега",
+    "OR without a word on both sides": "OR без речи с обе стране",
+    "a misplaced operator": "оператор на погрешном месту",
+    "an exclusion without a word": "искључивање без речи",
+    "an unclosed parenthesis": "незатворена заграда",
+    "an unclosed quotation mark": "незатворени наводници",
+    "an unmatched closing parenthesis": "затворена заграда без отворене",
+    "empty parentheses": "празне заграде",
+}
+
+
+def notice_key(message: str | None, language: str = "en") -> tuple[str, dict] | None:
     """Map a notice or error of archive.search to a translatable key and its values."""
     if not message:
         return None
@@ -188,5 +201,7 @@ def notice_key(message: str | None) -> tuple[str, dict] | None:
         return "notice_shortened", {}
     if message.startswith("The query has"):
         why = message[len("The query has "):].split(";")[0]
+        if language != "en" and why in REASONS_SR:
+            why = REASONS_SR[why] if language == "sr-Cyrl" else to_latin(REASONS_SR[why])
         return "notice_plain", {"why": why}
     return None

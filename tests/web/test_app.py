@@ -110,7 +110,7 @@ def test_malformed_query_gives_a_message_not_an_error(client, seeded_ids):
     for q in ['"dijaspora', "NEAR(", "-dijaspora", "'; DROP TABLE articles; --", ")))"]:
         response = client.get("/", params={"q": q})
         assert response.status_code == 200, q
-    assert "обичне речи" in client.get("/", params={"q": '"dijaspora'}).text
+    assert "незатворени наводници" in client.get("/", params={"q": '"dijaspora'}).text
     assert "Искључивање" in client.get("/", params={"q": "-dijaspora"}).text
 
 
