@@ -441,6 +441,28 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
                   detail=str(saved_id))
         return RedirectResponse("/saved", status_code=303)
 
+    # Digest review (operators) and health ------------------------------------------------------------------
+    def operator_user(request: Request):
+        session = session_of(request)
+        if not session.user.is_operator:
+            raise Forbidden()
+        return session.user
+
+    async def review_csrf(request: Request) -> None:
+        form = await request.form()
+        check_csrf(session_of(request), str(form.get("csrf_token", "")))
+
+    from reports.review_web import router as digest_review_router
+
+    app.include_router(digest_review_router(settings, current_user=operator_user, csrf_check=review_csrf,
+                                            csrf_token=lambda request: session_of(request).csrf_token, db=db))
+
+    @app.get("/healthz")
+    def healthz():
+        """For container health checks: the archive answers."""
+        db.scalar("SELECT 1")
+        return Response("ok", media_type="text/plain")
+
     # Admin ---------------------------------------------------------------------------------------------
     @app.get("/admin")
     def admin_page(request: Request):

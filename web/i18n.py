@@ -92,6 +92,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "period": ("Период", "Period"),
     "status": ("Стање", "Status"),
     "no_digests": ("Још нема прегледа.", "No digests yet."),
+    "review": ("Уређивање пре слања", "Review before sending"),
     "users": ("Корисници", "Users"),
     "role": ("Улога", "Role"),
     "audit": ("Дневник радњи", "Audit log"),
