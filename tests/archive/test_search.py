@@ -286,6 +286,30 @@ def test_broad_queries_are_ranked_among_their_newest_matches(seeded, monkeypatch
     assert search(db, "dijaspora", per_page=1, page=3).hits == []
 
 
+@pytest.mark.parametrize("cap", [3, 100])
+def test_ranking_window_is_the_same_whether_counting_stopped_or_not(seeded, monkeypatch, cap):
+    # Past COUNT_CAP SQLite finds the window by walking the date index instead of sorting the matches: both
+    # must give the same page, filters included, and the same order as ranking the window in one query.
+    import archive.search as search_module
+
+    db, ids = seeded
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)
+    expected = search(db, "dijaspora", per_page=10)
+    monkeypatch.setattr(search_module, "COUNT_CAP", cap)
+    results = search(db, "dijaspora", per_page=10)
+    assert [h.id for h in results.hits] == [h.id for h in expected.hits]
+    assert [h.score for h in results.hits] == sorted((h.score for h in results.hits), reverse=True)
+    assert keys_of(results, ids) == {"markup_lat", "glasanje_lat"} and results.ranked == 2
+    assert results.more == (cap < 4)
+    # A filter that every match passes gives the same window; one that drops the newest moves the window.
+    filtered = search(db, "dijaspora", SearchFilters(languages=["sr"]), per_page=10)
+    assert [h.id for h in filtered.hits] == [h.id for h in expected.hits]
+    older = search(db, "dijaspora", SearchFilters(sources=["vesti-dana", "novi-pogled"]), per_page=10)
+    assert older.ranked == 2 and len(older.hits) == 2
+    assert all(h.source_id in ("vesti-dana", "novi-pogled") for h in older.hits)
+    assert search(db, "dijaspora", per_page=1, page=2).hits[0].id == expected.hits[1].id
+
+
 def test_search_command_prints_json_lines(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
