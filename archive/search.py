@@ -612,35 +612,15 @@ def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters
     if parsed.error:
         return SearchResults(parsed, filters, 0, [], page, per_page, sort, {})
     plan = _plan(db, parsed, filters)
-    where = " AND ".join(plan.where)
-    order = "score DESC, a.published DESC, a.id DESC" if sort == "relevance" else "a.published DESC, a.id DESC"
-    if db.dialect == "postgresql":
-        order = order.replace("a.published DESC", "a.published DESC NULLS LAST")
     offset = (page - 1) * per_page
     with _reading(db, parsed) as tx:
-        # Counting stops past COUNT_CAP: an exact count of a word found in most articles costs a full pass.
-        total = int(tx.scalar(f"SELECT COUNT(*) FROM (SELECT 1 FROM {plan.from_sql} WHERE {where}"
-                              f" LIMIT {COUNT_CAP + 1}) capped", plan.where_params) or 0)
-        windowed = sort == "relevance" and total > RANK_WINDOW
-        if windowed and offset >= RANK_WINDOW:
-            top = []
-        elif windowed and db.dialect == "sqlite":
-            top = _rank_window_sqlite(tx, parsed, plan, capped=total > COUNT_CAP)[offset:offset + per_page]
-        elif windowed:
-            # A very broad query is ranked among its newest RANK_WINDOW matches: scoring every match would read
-            # every match's index entry (PostgreSQL: detoast its tsvector), for a word found in most articles.
-            # (This is PostgreSQL's plan; SQLite's is above.) The window already holds only matches that pass
-            # the filters: rank them by id alone.
-            newest = (f"SELECT a.id FROM {plan.from_sql} WHERE {where}"
-                      f" ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT {RANK_WINDOW}")
-            top = tx.all(f"SELECT a.id, {plan.score_sql} AS score FROM articles a WHERE a.id IN ({newest})"
-                         f" ORDER BY {order} LIMIT ? OFFSET ?",
-                         [*plan.score_params, *plan.where_params, per_page, offset])
+        if db.dialect == "sqlite" and parsed.ast is not None and sort == "relevance":
+            # The same rules as below (count up to COUNT_CAP, rank the newest RANK_WINDOW), in fewer passes.
+            total, window = _matches_sqlite(tx, plan)
+            windowed = total > RANK_WINDOW
+            top = _rank_sqlite(tx, plan, window)[offset:offset + per_page]
         else:
-            # Rank on the narrow columns first (the covering filter index on SQLite), then read the page's rows.
-            top = tx.all(f"SELECT a.id, {plan.score_sql} AS score FROM {plan.from_sql} WHERE {where}"
-                         f" ORDER BY {order} LIMIT ? OFFSET ?",
-                         [*plan.score_params, *plan.where_params, per_page, offset])
+            total, windowed, top = _count_and_rank(tx, db, plan, sort, per_page, offset)
     rows = _rows(db, [int(r["id"]) for r in top], with_text=highlight)
     for r in top:
         rows[int(r["id"])]["score"] = r["score"]
@@ -650,34 +630,73 @@ def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters
                          ranked=min(total, RANK_WINDOW) if windowed else None, more=total > COUNT_CAP)
 
 
-def _rank_window_sqlite(tx, parsed: ParsedQuery, plan: _Plan, capped: bool) -> list[dict]:
-    """The newest RANK_WINDOW matches of a broad query, ranked (score, then newest first), on SQLite.
+def _count_and_rank(tx, db: Database, plan: _Plan, sort: str, per_page: int, offset: int
+                    ) -> tuple[int, bool, list[dict]]:
+    """The total (counting stops past COUNT_CAP), whether ranking was windowed, and the page's ids and scores.
 
-    Two cheap steps instead of one query that joins, filters and scores every match: (1) the window — for a
-    query with more than COUNT_CAP matches, walk the date-ordered covering index backwards and keep the
-    articles found in the (materialised) set of full-text matches, which stops after RANK_WINDOW of them;
-    otherwise sort the matches on the covering index by id; (2) bm25 of the window's articles only, read from
-    the full-text index alone. Ties keep the window's date order, as ORDER BY score, published, id would.
-    """
-    filters_where = plan.where[1:]  # plan.where[0] is the MATCH, plan.where_params[0] its text
-    match_text, filter_params = plan.where_params[0], plan.where_params[1:]
-    if capped:
-        conds = " AND ".join([*filters_where, "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"])
-        window = tx.all(f"SELECT a.id FROM articles a INDEXED BY {SQLITE_RECENT_INDEX} WHERE {conds}"
-                        f" ORDER BY a.published DESC, a.id DESC LIMIT {RANK_WINDOW}", [*filter_params, match_text])
+    PostgreSQL, sorting by date, and the empty query; SQLite ranks a query by _matches_sqlite/_rank_sqlite."""
+    where = " AND ".join(plan.where)
+    order = "score DESC, a.published DESC, a.id DESC" if sort == "relevance" else "a.published DESC, a.id DESC"
+    if db.dialect == "postgresql":
+        order = order.replace("a.published DESC", "a.published DESC NULLS LAST")
+    # Counting stops past COUNT_CAP: an exact count of a word found in most articles costs a full pass.
+    total = int(tx.scalar(f"SELECT COUNT(*) FROM (SELECT 1 FROM {plan.from_sql} WHERE {where}"
+                          f" LIMIT {COUNT_CAP + 1}) capped", plan.where_params) or 0)
+    windowed = sort == "relevance" and total > RANK_WINDOW
+    if windowed and offset >= RANK_WINDOW:
+        top = []
+    elif windowed:
+        # A very broad query is ranked among its newest RANK_WINDOW matches: scoring every match would read
+        # every match's index entry (PostgreSQL: detoast its tsvector), for a word found in most articles.
+        # The window already holds only matches that pass the filters: rank them by id alone.
+        newest = (f"SELECT a.id FROM {plan.from_sql} WHERE {where}"
+                  f" ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT {RANK_WINDOW}")
+        top = tx.all(f"SELECT a.id, {plan.score_sql} AS score FROM articles a WHERE a.id IN ({newest})"
+                     f" ORDER BY {order} LIMIT ? OFFSET ?",
+                     [*plan.score_params, *plan.where_params, per_page, offset])
     else:
-        window = tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}"
-                        f" ORDER BY a.published DESC, a.id DESC LIMIT {RANK_WINDOW}", plan.where_params)
-    ids = [int(r["id"]) for r in window]
+        # Rank on the narrow columns first (the covering filter index on SQLite), then read the page's rows.
+        top = tx.all(f"SELECT a.id, {plan.score_sql} AS score FROM {plan.from_sql} WHERE {where}"
+                     f" ORDER BY {order} LIMIT ? OFFSET ?",
+                     [*plan.score_params, *plan.where_params, per_page, offset])
+    return total, windowed, top
+
+
+def _matches_sqlite(tx, plan: _Plan) -> tuple[int, list[int]]:
+    """The number of matches (counting stops past COUNT_CAP) and the newest RANK_WINDOW of them, on SQLite.
+
+    One pass over the matches (through the covering filter index) gives both. Past COUNT_CAP that pass stopped
+    early and holds no particular articles, so the window is then found by walking the date-ordered covering
+    index backwards, keeping the articles in the (materialised) set of full-text matches: it stops after
+    RANK_WINDOW of them instead of sorting every match of a word found in most articles.
+    """
+    rows = tx.all(f"WITH m AS MATERIALIZED (SELECT a.id, a.published FROM {plan.from_sql}"
+                  f" WHERE {' AND '.join(plan.where)} LIMIT {COUNT_CAP + 1})"
+                  f" SELECT (SELECT COUNT(*) FROM m) AS n, id FROM m ORDER BY published DESC, id DESC"
+                  f" LIMIT {RANK_WINDOW}", plan.where_params)
+    total = int(rows[0]["n"]) if rows else 0
+    if total <= COUNT_CAP:
+        return total, [int(r["id"]) for r in rows]
+    filters_where = plan.where[1:]  # plan.where[0] is the MATCH, plan.where_params[0] its text
+    conds = " AND ".join([*filters_where, "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"])
+    window = tx.all(f"SELECT a.id FROM articles a INDEXED BY {SQLITE_RECENT_INDEX} WHERE {conds}"
+                    f" ORDER BY a.published DESC, a.id DESC LIMIT {RANK_WINDOW}",
+                    [*plan.where_params[1:], plan.where_params[0]])
+    return total, [int(r["id"]) for r in window]
+
+
+def _rank_sqlite(tx, plan: _Plan, ids: list[int]) -> list[dict]:
+    """The given matches (newest first) ranked by bm25, ties staying newest first; scores are read from the
+    full-text index alone, for these articles only."""
     if not ids:
         return []
     # The ids are integers read from the database, inlined as a literal list: "+rowid" keeps SQLite from handing
     # the IN list to FTS5, which would re-run the MATCH once per id.
     scores = {int(r["id"]): r["score"] for r in tx.all(
         f"SELECT rowid AS id, {plan.score_sql} AS score FROM articles_fts WHERE articles_fts MATCH ?"
-        f" AND +rowid IN ({', '.join(str(i) for i in ids)})", [*plan.score_params, match_text])}
+        f" AND +rowid IN ({', '.join(str(i) for i in ids)})", [*plan.score_params, plan.where_params[0]])}
     ranked = [{"id": i, "score": scores[i]} for i in ids if i in scores]
-    ranked.sort(key=lambda r: -r["score"])  # stable: equal scores stay newest first
+    ranked.sort(key=lambda r: -r["score"])  # stable: equal scores stay newest first, as in ORDER BY score, date
     return ranked
 
 
