@@ -491,6 +491,7 @@ class _Plan:
     score_params: list
     where: list[str]
     where_params: list
+    fts_table: str = "articles_fts"  # SQLite: the full-text index (the search benchmark's baseline has its own)
 
 
 def _plan(db: Database, parsed: ParsedQuery, filters: SearchFilters) -> _Plan:
@@ -614,13 +615,7 @@ def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters
     plan = _plan(db, parsed, filters)
     offset = (page - 1) * per_page
     with _reading(db, parsed) as tx:
-        if db.dialect == "sqlite" and parsed.ast is not None and sort == "relevance":
-            # The same rules as below (count up to COUNT_CAP, rank the newest RANK_WINDOW), in fewer passes.
-            total, window = _matches_sqlite(tx, plan)
-            windowed = total > RANK_WINDOW
-            top = _rank_sqlite(tx, plan, window)[offset:offset + per_page]
-        else:
-            total, windowed, top = _count_and_rank(tx, db, plan, sort, per_page, offset)
+        total, windowed, top = _page(tx, db, plan, parsed.ast is not None, sort, per_page, offset)
     rows = _rows(db, [int(r["id"]) for r in top], with_text=highlight)
     for r in top:
         rows[int(r["id"])]["score"] = r["score"]
@@ -630,11 +625,19 @@ def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters
                          ranked=min(total, RANK_WINDOW) if windowed else None, more=total > COUNT_CAP)
 
 
+def _page(tx, db: Database, plan: _Plan, text_query: bool, sort: str, per_page: int, offset: int
+          ) -> tuple[int, bool, list[dict]]:
+    """The total (counting stops past COUNT_CAP), whether ranking was windowed, and the page's ids and scores."""
+    if db.dialect == "sqlite" and text_query and sort == "relevance":
+        # The same rules as _count_and_rank (count up to COUNT_CAP, rank the newest RANK_WINDOW), fewer passes.
+        total, window = _matches_sqlite(tx, plan)
+        return total, total > RANK_WINDOW, _rank_sqlite(tx, plan, window)[offset:offset + per_page]
+    return _count_and_rank(tx, db, plan, sort, per_page, offset)
+
+
 def _count_and_rank(tx, db: Database, plan: _Plan, sort: str, per_page: int, offset: int
                     ) -> tuple[int, bool, list[dict]]:
-    """The total (counting stops past COUNT_CAP), whether ranking was windowed, and the page's ids and scores.
-
-    PostgreSQL, sorting by date, and the empty query; SQLite ranks a query by _matches_sqlite/_rank_sqlite."""
+    """:func:`_page` for PostgreSQL, for sorting by date and for the empty query."""
     where = " AND ".join(plan.where)
     order = "score DESC, a.published DESC, a.id DESC" if sort == "relevance" else "a.published DESC, a.id DESC"
     if db.dialect == "postgresql":
@@ -678,7 +681,8 @@ def _matches_sqlite(tx, plan: _Plan) -> tuple[int, list[int]]:
     if total <= COUNT_CAP:
         return total, [int(r["id"]) for r in rows]
     filters_where = plan.where[1:]  # plan.where[0] is the MATCH, plan.where_params[0] its text
-    conds = " AND ".join([*filters_where, "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"])
+    fts = plan.fts_table
+    conds = " AND ".join([*filters_where, f"a.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"])
     window = tx.all(f"SELECT a.id FROM articles a INDEXED BY {SQLITE_RECENT_INDEX} WHERE {conds}"
                     f" ORDER BY a.published DESC, a.id DESC LIMIT {RANK_WINDOW}",
                     [*plan.where_params[1:], plan.where_params[0]])
@@ -693,7 +697,7 @@ def _rank_sqlite(tx, plan: _Plan, ids: list[int]) -> list[dict]:
     # The ids are integers read from the database, inlined as a literal list: "+rowid" keeps SQLite from handing
     # the IN list to FTS5, which would re-run the MATCH once per id.
     scores = {int(r["id"]): r["score"] for r in tx.all(
-        f"SELECT rowid AS id, {plan.score_sql} AS score FROM articles_fts WHERE articles_fts MATCH ?"
+        f"SELECT rowid AS id, {plan.score_sql} AS score FROM {plan.fts_table} WHERE {plan.fts_table} MATCH ?"
         f" AND +rowid IN ({', '.join(str(i) for i in ids)})", [*plan.score_params, plan.where_params[0]])}
     ranked = [{"id": i, "score": scores[i]} for i in ids if i in scores]
     ranked.sort(key=lambda r: -r["score"])  # stable: equal scores stay newest first, as in ORDER BY score, date
