@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from sampleweb.clock import DEMO_TODAY, demo_datetime
 from sampleweb.content import Outlet, SampleArticle
+from nlp.normalize import to_latin
 
 # Site chrome strings per UI locale ("sr-Cyrl", "sr-Latn", "en", "de", "ru").
 UI = {
@@ -33,21 +34,6 @@ UI = {
             ("Петар", "А шта је са обичним људима, о томе нико не пише?"),
             ("Јелена", "Поздрав свима из Штутгарта!"),
             ("Драган", "Све је то лепо на папиру, да видимо у пракси."),
-        ],
-    },
-    "sr-Latn": {
-        "cookie": "Ovaj sajt koristi kolačiće da bi vam pružio bolje iskustvo. Nastavljanjem pregledanja prihvatate njihovu upotrebu.",
-        "accept": "Prihvatam", "home": "Početna", "share": "Podeli", "related": "Povezane vesti",
-        "comments": "Komentari", "most_read": "Najčitanije", "more": "Pročitajte još", "tags": "Tagovi",
-        "rights": "Sva prava zadržana", "contact": "Kontakt", "impressum": "Impresum", "terms": "Uslovi korišćenja",
-        "next": "Sledeća strana", "prev": "Prethodna strana", "section": "Rubrika", "ad": "Reklama",
-        "latest": "Najnovije vesti", "newsletter": "Prijavite se na naš bilten",
-        "comment_pool": [
-            ("Miroslav", "Odličan tekst, hvala na informaciji."),
-            ("Gordana iz Kragujevca", "Konačno neko da piše o ovome kako treba."),
-            ("Petar", "A šta je sa običnim ljudima, o tome niko ne piše?"),
-            ("Jelena", "Pozdrav svima iz Štutgarta!"),
-            ("Dragan", "Sve je to lepo na papiru, da vidimo u praksi."),
         ],
     },
     "en": {
@@ -91,6 +77,15 @@ UI = {
         ],
     },
 }
+
+
+def _latin_chrome(strings: dict) -> dict:
+    """Serbian Latin chrome derived from the Cyrillic, as the web UI does (one text, two scripts)."""
+    return {key: to_latin(value) if isinstance(value, str) else [tuple(map(to_latin, pair)) for pair in value]
+            for key, value in strings.items()}
+
+
+UI["sr-Latn"] = _latin_chrome(UI["sr-Cyrl"])
 
 MONTHS = {
     "sr-Cyrl": ["јануар", "фебруар", "март", "април", "мај", "јун", "јул", "август", "септембар", "октобар", "новембар", "децембар"],
