@@ -21,6 +21,15 @@ def _context(source_ids=None, sync: bool = False):
     return open_context(load_settings(), sync=sync, source_ids=source_ids)
 
 
+def _settings_and_archive():
+    """Settings from the environment and the archive they name (migrated on open)."""
+    from archive import open_archive
+    from odjek.settings import load_settings
+
+    settings = load_settings()
+    return settings, open_archive(settings.resolved_database_url)
+
+
 def _report_dict(report) -> dict[str, Any]:
     return {"stage": report.stage, "processed": report.processed, "succeeded": report.succeeded,
             "failed": report.failed, "seconds": round(report.seconds, 2), "per_source": report.per_source}
@@ -63,12 +72,9 @@ def digest_period(kind: str, logical_date: dt.datetime, timezone: str) -> dt.dat
 
 def render_digest(kind: str, logical_date: dt.datetime) -> dict[str, Any]:
     """Render the digest of the period before ``logical_date`` (HTML and PDF); idempotent per period."""
-    from archive import open_archive
-    from odjek.settings import load_settings
     from reports.digest import render_digest as render
 
-    settings = load_settings()
-    db = open_archive(settings.resolved_database_url)
+    settings, db = _settings_and_archive()
     start = digest_period(kind, logical_date, settings.timezone)
     run = render(settings, db, kind, start)
     return {"id": run.id, "kind": kind, "period_start": start.isoformat(), "html": run.html_path,
@@ -77,12 +83,9 @@ def render_digest(kind: str, logical_date: dt.datetime) -> dict[str, Any]:
 
 def send_digest(rendered: dict[str, Any]) -> dict[str, Any]:
     """Send a rendered digest once per recipient (a retried task sends nothing twice); held digests wait."""
-    from archive import open_archive
-    from odjek.settings import load_settings
     from reports.digest import get_run, send_digest as send
 
-    settings = load_settings()
-    db = open_archive(settings.resolved_database_url)
+    settings, db = _settings_and_archive()
     run = get_run(db, rendered["id"])
     if run.status == "held":
         LOGGER.info("digest %s %s is held for review; not sent", run.kind, run.period_start)
@@ -97,13 +100,10 @@ def send_digest(rendered: dict[str, Any]) -> dict[str, Any]:
 
 def source_health_alerts(logical_date: dt.datetime) -> dict[str, Any]:
     """Compute source health and alert operators (once a day per set) about sources that went silent."""
-    from archive import open_archive
     from archive.health import source_health
-    from odjek.settings import load_settings
     from odjek.stages.alerts import silent_source_alert
 
-    settings = load_settings()
-    db = open_archive(settings.resolved_database_url)
+    settings, db = _settings_and_archive()
     health = source_health(db, settings, logical_date)
     outcome = silent_source_alert(settings, db, logical_date)
     return {"sources": len(health), "flagged": [h.source_id for h in health if h.flagged], "alert": outcome}
@@ -111,12 +111,9 @@ def source_health_alerts(logical_date: dt.datetime) -> dict[str, Any]:
 
 def retain_raw_pages(logical_date: dt.datetime) -> dict[str, Any]:
     """Drop raw HTML older than the retention period (articles stay); keyed on the run's logical date."""
-    from archive import open_archive
     from archive.db import iso
-    from odjek.settings import load_settings
 
-    settings = load_settings()
-    db = open_archive(settings.resolved_database_url)
+    settings, db = _settings_and_archive()
     cutoff = logical_date - dt.timedelta(days=settings.raw_retention_days)
     with db.transaction() as tx:
         cur = tx.execute("DELETE FROM raw_pages WHERE fetched_at < ?", (iso(cutoff),))
@@ -126,11 +123,8 @@ def retain_raw_pages(logical_date: dt.datetime) -> dict[str, Any]:
 
 def index_upkeep() -> dict[str, Any]:
     """SQLite: FTS optimize and ANALYZE; PostgreSQL: VACUUM ANALYZE (outside a transaction)."""
-    from archive import open_archive
-    from odjek.settings import load_settings
 
-    settings = load_settings()
-    db = open_archive(settings.resolved_database_url)
+    settings, db = _settings_and_archive()
     if db.dialect == "sqlite":
         conn = db.connection
         conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
@@ -145,7 +139,6 @@ def alert_failure(context: dict) -> None:
     """Airflow on_failure_callback: one email to operators per failed task try, via the project's mail path."""
     from email.message import EmailMessage
 
-    from archive import open_archive
     from odjek.settings import load_settings
     from reports.mailer import deliver
 
@@ -165,6 +158,9 @@ def alert_failure(context: dict) -> None:
     message.set_content(
         f"DAG: {dag_id}\nTask: {task_id}\nRun: {run_id}\nTry: {try_number}\n"
         f"Error: {type(exception).__name__ if exception else '?'}: {exception}\nLog: {log_url}\n")
+    from archive import open_archive
+
+    # Opened only now: when the archive itself is what failed, the log line above still gets out.
     db = open_archive(settings.resolved_database_url)
     deliver(settings, db, message, kind="ops:task-failure", period=f"{dag_id}/{run_id}/{task_id}/{try_number}",
             recipients=settings.ops_recipients)
