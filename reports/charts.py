@@ -23,8 +23,9 @@ from reports.model import CountRow, Digest  # noqa: E402
 
 LOGGER = logging.getLogger(__name__)
 
-PNG_DPI = 110
-CHART_WIDTH_IN = 7.0
+# 6 in at 100 dpi: the email PNGs are exactly as wide as the 600 px email column.
+PNG_DPI = 100
+CHART_WIDTH_IN = 6.0
 CURRENT_COLOR = "#1f4e79"
 PREVIOUS_COLOR = "#a9c1d9"
 RC = {"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "path", "svg.hashsalt": "odjek",
@@ -48,24 +49,39 @@ def _render(fig: Figure) -> tuple[bytes, bytes]:
     return svg.getvalue(), png.getvalue()
 
 
+def _per_day_bars(ax, current, previous, script: str) -> None:
+    labels = [format_short_date(d, script) for d, _ in current]
+    xs = range(len(labels))
+    ax.bar([x - 0.2 for x in xs], [n for _, n in previous], width=0.4, color=PREVIOUS_COLOR,
+           label=t("previous", script))
+    ax.bar([x + 0.2 for x in xs], [n for _, n in current], width=0.4, color=CURRENT_COLOR, label=t("current", script))
+    ax.set_xticks(list(xs), labels)
+    ax.legend(frameon=False)
+
+
+def mentions_chart(digest: Digest, script: str) -> Chart:
+    """Articles naming the Directorate or its director per day, against the previous week (weekly digest)."""
+    title = t("mentions_per_day", script)
+    with plt.rc_context(RC):
+        fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 2.2), layout="constrained")
+        _per_day_bars(ax, digest.numbers.office_per_day, digest.numbers.previous_office_per_day, script)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(title, loc="left")
+        svg, png = _render(fig)
+    return Chart("mentions", title, svg, png)
+
+
 def volume_chart(digest: Digest, script: str) -> Chart:
-    """Articles per hour (daily) or per day against the previous week (weekly)."""
+    """Relevant articles per hour (daily) or per day against the previous week (weekly)."""
     with plt.rc_context(RC):
         fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 2.4), layout="constrained")
         if digest.kind == "daily":
             ax.bar(range(24), digest.numbers.per_hour, color=CURRENT_COLOR)
             ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
-            title = t("articles_per_hour", script)
+            title = t("relevant_per_hour", script)
         else:
-            labels = [format_short_date(d, script) for d, _ in digest.numbers.per_day]
-            xs = range(len(labels))
-            ax.bar([x - 0.2 for x in xs], [n for _, n in digest.numbers.previous_per_day], width=0.4,
-                   color=PREVIOUS_COLOR, label=t("previous", script))
-            ax.bar([x + 0.2 for x in xs], [n for _, n in digest.numbers.per_day], width=0.4,
-                   color=CURRENT_COLOR, label=t("current", script))
-            ax.set_xticks(list(xs), labels)
-            ax.legend(frameon=False)
-            title = t("articles_per_day", script)
+            _per_day_bars(ax, digest.numbers.per_day, digest.numbers.previous_per_day, script)
+            title = t("relevant_per_day", script)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(t("chart_volume", script))
         ax.set_title(title, loc="left")
@@ -96,6 +112,7 @@ def make_charts(digest: Digest, script: str) -> list[Chart]:
     """The charts of the numbers section, in display order (none for an empty period)."""
     if digest.empty:
         return []
-    return [volume_chart(digest, script),
+    weekly = [mentions_chart(digest, script)] if digest.kind == "weekly" else []
+    return [*weekly, volume_chart(digest, script),
             comparison_chart("topics", "per_topic", digest.numbers.per_topic, script),
             comparison_chart("groups", "per_group", digest.numbers.per_group, script)]

@@ -1,11 +1,13 @@
 """Headings, labels and dates of digests in the output script: written once in Cyrillic, transliterated for Latin.
 
-Article titles, sentences and outlet names are data and are never transliterated (they stay as published).
+Headlines and outlet names of Serbian-language articles follow the output script too (``data_in_script``);
+quoted sentences stay exactly as published, and other languages (English, German, Russian) are never touched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from nlp.normalize import to_latin
 
@@ -21,6 +23,9 @@ TEXT: dict[str, str] = {
     "pinned": "Издвојено",
     "editor_note": "Напомена уредника",
     "empty": "У овом периоду у архиви нема објављених чланака.",
+    "sec_summary": "Укратко",
+    "sec_critical": "Критички написи",
+    "sec_outlets": "Медији који су највише писали",
     "sec_directorate": "Управа и директор у медијима",
     "sec_stories_daily": "Главне вести дана",
     "sec_stories_weekly": "Главне вести недеље",
@@ -30,6 +35,31 @@ TEXT: dict[str, str] = {
     "sec_numbers": "Бројке",
     "no_mentions": "Управа и директор нису поменути у овом периоду.",
     "no_stories": "Нема вести које је пренело више медија.",
+    "no_critical": "Нема критичких написа о Управи и директору.",
+    "no_relevant": "Нема чланака о Управи и њеним темама.",
+    "sum_office": "Управа поменута",
+    "sum_director": "Директор поменут",
+    "sum_relevant": "Чланака о темама Управе",
+    "sum_collected": "Прикупљено укупно",
+    "sum_in_articles": "{n} {articles}",
+    "vs_previous": "претходно {n}",
+    "sum_critical": "Критички",
+    "sum_top": "Највише пренето",
+    "sum_foreign": "Страни и регионални медији о Управи",
+    "first_outlet": "прво",
+    "outlets_n": "{n} {outlets}",
+    "stories_n": "{n} {stories}",
+    "also_in": "Пренели",
+    "critical_badge": "критички",
+    "foreign_badge": "страни/регионални",
+    "relevant_articles": "Чланака о темама",
+    "office_articles": "Помињу Управу",
+    "outlet": "Медиј",
+    "full_digest": "Цео преглед (PDF у прилогу и на вебу)",
+    "email_more": "… и још {n} у целом прегледу",
+    "mentions_per_day": "Помињања Управе и директора по дану",
+    "relevant_per_hour": "Чланака о темама Управе по сату",
+    "relevant_per_day": "Чланака о темама Управе по дану",
     "no_topics": "Ниједан чланак није сврстан у теме.",
     "no_regions": "Ниједан чланак није сврстан у регионе.",
     "no_foreign": "Нема чланака страних и регионалних медија о темама Управе.",
@@ -45,7 +75,7 @@ TEXT: dict[str, str] = {
     "current": "Овај период",
     "previous": "Претходни период",
     "change": "Промена",
-    "total": "Укупно",
+    "total": "Чланака о темама Управе",
     "day": "Дан",
     "page": "Страна",
     "of": "од",
@@ -88,7 +118,53 @@ MONTHS_GENITIVE = ("јануара", "фебруара", "марта", "апри
 MONTHS_SHORT = ("јан", "феб", "мар", "апр", "мај", "јун", "јул", "авг", "сеп", "окт", "нов", "дец")
 WEEKDAYS = ("понедељак", "уторак", "среда", "четвртак", "петак", "субота", "недеља")
 WEEKDAYS_SHORT = ("пон", "уто", "сре", "чет", "пет", "суб", "нед")
-PLURALS = {"outlets": ("медиј", "медија", "медија"), "articles": ("чланак", "чланка", "чланака")}
+PLURALS = {"outlets": ("медиј", "медија", "медија"), "articles": ("чланак", "чланка", "чланака"),
+           "stories": ("вест", "вести", "вести")}
+
+# Languages written in both scripts: their headlines and outlet names follow the output script.
+BISCRIPT_LANGUAGES = {"sr", "cnr", "bs", "sh"}
+
+_LAT_TO_CYR = {"lj": "љ", "nj": "њ", "dž": "џ", "a": "а", "b": "б", "v": "в", "g": "г", "d": "д", "đ": "ђ",
+               "e": "е", "ž": "ж", "z": "з", "i": "и", "j": "ј", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о",
+               "p": "п", "r": "р", "s": "с", "t": "т", "ć": "ћ", "u": "у", "f": "ф", "h": "х", "c": "ц", "č": "ч",
+               "š": "ш"}
+_LAT_RE = re.compile("|".join(sorted(_LAT_TO_CYR, key=len, reverse=True)), re.IGNORECASE)
+# Words with letters Serbian Latin lacks (names, brands, URLs) stay as written.
+_WORD_RE = re.compile(r"[^\W\d_]+(?:[.'’][^\W\d_]+)*", re.UNICODE)
+_FOREIGN_LETTERS = set("qwxyQWXY")
+
+
+def _cyr(match: re.Match) -> str:
+    found = match.group(0)
+    letters = _LAT_TO_CYR[found.lower()]
+    if found.isupper() and len(found) > 1 and not found[1:].isupper():
+        return letters.capitalize()
+    if found[0].isupper():
+        return letters.capitalize() if len(found) == 1 or not found.isupper() else letters.upper()
+    return letters
+
+
+def to_cyrillic(text: str) -> str:
+    """Serbian Latin to Cyrillic, word by word; words with q, w, x or y (foreign names) and URLs stay."""
+    if "://" in text or "www." in text:
+        return text
+
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        if _FOREIGN_LETTERS & set(token):
+            return token
+        if token.isupper() and len(token) > 1:
+            return _LAT_RE.sub(lambda m: _LAT_TO_CYR[m.group(0).lower()].upper(), token)
+        return _LAT_RE.sub(_cyr, token)
+
+    return _WORD_RE.sub(word, text)
+
+
+def data_in_script(text: str, language: str | None, script: str) -> str:
+    """A headline or outlet name in the output script when its language is written in both scripts."""
+    if not text or (language or "sr") not in BISCRIPT_LANGUAGES:
+        return text
+    return to_latin(text) if script == "latn" else to_cyrillic(text)
 
 
 def check_script(script: str) -> str:

@@ -23,6 +23,7 @@ class Item:
     outlet: str
     group: str
     published: dt.datetime  # local time of the digest timezone
+    language: str | None = None  # decides whether title and outlet may be transliterated to the output script
 
 
 @dataclass(slots=True)
@@ -55,36 +56,77 @@ def _clip(text: str, limit: int) -> str:
 
 
 @dataclass(slots=True)
-class MentionGroup:
-    item: Item
-    mentions: list[MentionLine]
+class Entry:
+    """One story as the digest shows it: every outlet that carried it in the period, once.
 
+    ``items`` holds one article per outlet, earliest first (so ``items[0]`` is the first outlet); ``headline``
+    is the article whose title is shown; ``quotes`` are at most two distinct sentences naming the Directorate
+    or its director, never the headline and never a sentence quoted elsewhere in the digest.
+    """
 
-@dataclass(slots=True)
-class Story:
-    """A cluster of near-duplicate articles seen in the period, shown once with its outlets."""
-
-    cluster_id: int
-    item: Item
-    outlets: list[str]
-    article_count: int
+    key: str  # "c<cluster id>" or "a<article id>" for an article without a story cluster
+    cluster_id: int | None
+    headline: Item
+    items: list[Item]
+    quotes: list[MentionLine] = field(default_factory=list)
+    article_ids: list[int] = field(default_factory=list)  # every article of the story in the period
+    office: bool = False  # names the Directorate or its director
+    in_headline: bool = False  # ... in the headline or the lead
+    critical: bool = False
+    foreign: bool = False  # carried by regional or foreign outlets
+    topic: str | None = None  # the story's strongest topic
 
     @property
     def outlet_count(self) -> int:
-        return len(self.outlets)
+        return len(self.items)
+
+    @property
+    def first(self) -> Item:
+        return self.items[0]
+
+    @property
+    def foreign_items(self) -> list[Item]:
+        return [i for i in self.items if i.group in ("regional", "foreign")]
+
+    def importance(self) -> tuple:
+        """Sort key, most important first: critical, named in headline or lead, outlets, foreign, earliest."""
+        return (not self.critical, not self.in_headline, -self.outlet_count, not self.foreign,
+                -len(self.article_ids), self.first.published, self.headline.article_id)
 
 
 @dataclass(slots=True)
-class LabelGroup:
-    """Articles carrying one label (topic, region) or from one outlet group; ``count`` before the cap."""
+class EntryGroup:
+    """Stories under one heading (a topic); ``count`` is the number of stories before the cap."""
 
     key: str
     count: int
-    items: list[Item]
+    entries: list[Entry]
 
     @property
     def more(self) -> int:
-        return max(0, self.count - len(self.items))
+        return max(0, self.count - len(self.entries))
+
+
+@dataclass(slots=True)
+class Summary:
+    """The first screen: Directorate and director against the previous period, then what to read first."""
+
+    office: "CountRow"
+    director: "CountRow"
+    relevant: "CountRow"
+    collected: "CountRow"
+    critical: list[Entry]
+    top: list[Entry]  # the most covered stories, with their outlet counts
+    foreign: list[Entry]  # regional and foreign press about the Directorate
+
+
+@dataclass(slots=True)
+class OutletRow:
+    outlet: str
+    group: str
+    language: str | None
+    relevant: int
+    office: int
 
 
 @dataclass(slots=True)
@@ -111,6 +153,8 @@ class Numbers:
     per_topic: list[CountRow]
     per_region: list[CountRow]
     per_group: list[CountRow]
+    office_per_day: list[tuple[dt.date, int]] = field(default_factory=list)  # Directorate or director named
+    previous_office_per_day: list[tuple[dt.date, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -136,18 +180,25 @@ class Review:
 
 @dataclass(slots=True)
 class Digest:
-    """Everything one digest shows, in section order; review already applied."""
+    """Everything one digest shows, in section order; review already applied.
+
+    Sections hold relevant articles only (reports.relevance); ``collected`` counts every article of the period.
+    """
 
     kind: str
     period: Period
     timezone: str
-    total: int
-    mentions: list[MentionGroup]
-    mention_articles: int  # before the cap
-    stories: list[Story]
-    topics: list[LabelGroup]
-    regions: list[LabelGroup]
-    foreign: list[LabelGroup]
+    collected: int  # every article collected in the period
+    total: int  # relevant articles
+    summary: Summary
+    directorate: list[Entry]
+    directorate_count: int  # stories before the cap
+    stories: list[Entry]  # the most covered stories (weekly section)
+    topics: list[EntryGroup]
+    foreign: list[Entry]
+    foreign_count: int
+    critical: list[Entry]
+    outlets: list[OutletRow]
     numbers: Numbers
     pinned: list[Item] = field(default_factory=list)
     note: str = ""
@@ -155,13 +206,16 @@ class Digest:
 
     @property
     def empty(self) -> bool:
-        return self.total == 0
+        return self.collected == 0
+
+    def entries(self) -> list[Entry]:
+        """Every story the sections list, in reading order (a story may be listed in more than one section)."""
+        return [*self.critical, *self.directorate, *self.stories, *(e for g in self.topics for e in g.entries),
+                *self.foreign]
 
     def items(self) -> list[Item]:
         """Every article the digest shows once, in order of first appearance (for the review page)."""
         seen: dict[int, Item] = {}
-        groups = [[g.item for g in self.mentions], [s.item for s in self.stories],
-                  *[g.items for g in self.topics], *[g.items for g in self.regions], *[g.items for g in self.foreign]]
-        for item in [*self.pinned, *(i for group in groups for i in group)]:
+        for item in [*self.pinned, *(i for e in self.entries() for i in e.items)]:
             seen.setdefault(item.article_id, item)
         return list(seen.values())

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from reports.charts import Chart
-from reports.i18n import SCRIPTS, format_date, format_period, format_short_date, format_time, t
+from reports.i18n import SCRIPTS, data_in_script, format_date, format_period, format_short_date, format_time, t
 from reports.model import Digest
 
 LOGGER = logging.getLogger(__name__)
@@ -29,8 +29,35 @@ MEDIA = ("web", "pdf", "email")
 SAFE_LINK_SCHEMES = {"http", "https"}
 
 # The sections of a digest in the order leadership reads them; each has templates/sections/<id>.html and
-# a line in docs/digests.md (a test checks both).
-SECTIONS = ("directorate", "stories", "topics", "regions", "foreign", "numbers")
+# a line in docs/digests.md (a test checks both). The weekly digest has all; the daily one DAILY_SECTIONS.
+SECTIONS = ("summary", "critical", "directorate", "stories", "topics", "foreign", "outlets", "numbers")
+DAILY_SECTIONS = ("summary", "directorate", "topics", "foreign", "numbers")
+# Stories listed per section and medium: the email stays under the size at which Gmail clips a message
+# (about 102 KB); the web page and the PDF list what the assembly kept (reports.assemble.DigestLimits).
+EMAIL_LIMITS = {"critical": 5, "directorate": 10, "stories": 5, "topics": 2, "foreign": 5}
+FULL_LIMIT = 10**6
+EMAIL_WIDTH_PX = 600
+
+
+def sections_for(kind: str) -> tuple[str, ...]:
+    return SECTIONS if kind == "weekly" else DAILY_SECTIONS
+
+
+def limits_for(medium: str) -> dict[str, int]:
+    limits = {section: FULL_LIMIT for section in SECTIONS}
+    if medium == "email":
+        limits.update(EMAIL_LIMITS)
+    return limits
+
+
+def title_in(item, script: str) -> str:
+    """An article's headline in the output script (only for languages written in both scripts)."""
+    return data_in_script(item.title, item.language, script)
+
+
+def outlet_in(item, script: str) -> str:
+    """An outlet's name in the output script, by the language of its article."""
+    return data_in_script(item.outlet, item.language, script)
 
 
 def safe_href(url: str | None) -> str | None:
@@ -44,6 +71,15 @@ def safe_href(url: str | None) -> str | None:
     if parts.scheme.lower() not in SAFE_LINK_SCHEMES or not parts.netloc:
         return None
     return url.strip()
+
+
+def inline_email_styles(html: str) -> str:
+    """Styles moved into style attributes (css-inline) and the <style> block dropped: mail clients that strip
+    <style> (or all of <head>) show the same layout."""
+    import css_inline
+
+    inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+    return inliner.inline(html)
 
 
 def section_heading(section: str, kind: str, script: str) -> str:
@@ -63,7 +99,8 @@ def environment() -> Environment:
     """The one Jinja2 environment: autoescape on for every template, strict undefined so typos fail loudly."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(safe_href=safe_href, time=format_time, pct=pct, signed=signed)
+    env.filters.update(safe_href=safe_href, time=format_time, pct=pct, signed=signed, title_in=title_in,
+                       outlet_in=outlet_in)
     env.globals.update(t=t, format_date=format_date, format_period=format_period, section_heading=section_heading,
                        short_date=format_short_date, zip_days=zip, SECTIONS=SECTIONS)
     return env
@@ -99,12 +136,18 @@ def render_html(digest: Digest, script: str, medium: str, charts: list[Chart], *
         raise ValueError(f"unknown medium {medium!r}")
     if script not in SCRIPTS:
         raise ValueError(f"unknown output script {script!r}")
-    return env().get_template("digest.html").render(
+    html = env().get_template("digest.html").render(
         digest=digest, script=script, medium=medium, charts=charts,
-        chart_src=chart_sources(charts, medium, cids), base_url=safe_href(base_url),
-        title=t(f"title_{digest.kind}", script),
+        chart_src=chart_sources(charts, medium, cids), base_url=_base(base_url),
+        title=t(f"title_{digest.kind}", script), sections=sections_for(digest.kind), limits=limits_for(medium),
         period_label=format_period(digest.kind, digest.period.start, digest.period.end, script),
-        lang="sr-Latn" if script == "latn" else "sr-Cyrl")
+        lang="sr-Latn" if script == "latn" else "sr-Cyrl", chart_width=EMAIL_WIDTH_PX)
+    return inline_email_styles(html) if medium == "email" else html
+
+
+def _base(url: str) -> str | None:
+    href = safe_href(url)
+    return href.rstrip("/") if href else None
 
 
 def render_text(digest: Digest, script: str, *, base_url: str = "") -> str:
@@ -112,7 +155,8 @@ def render_text(digest: Digest, script: str, *, base_url: str = "") -> str:
     text_env = env().overlay(autoescape=False)
     text_env.filters["plain"] = strip_markup
     return text_env.get_template("digest.txt").render(
-        digest=digest, script=script, base_url=safe_href(base_url), title=t(f"title_{digest.kind}", script),
+        digest=digest, script=script, base_url=_base(base_url), title=t(f"title_{digest.kind}", script),
+        limits=limits_for("email"),
         period_label=format_period(digest.kind, digest.period.start, digest.period.end, script))
 
 
