@@ -385,3 +385,61 @@ CREATE INDEX articles_search_filter ON articles (id, is_article, published, sour
 MIGRATIONS.append(Migration(310, "search: date-ordered covering index for the ranking window", sqlite="""
 CREATE INDEX articles_search_recent ON articles (published, id, is_article, source_id, language, office, cluster_id);
 """))
+
+# Orchestration (600s): rendered digest files live in the archive, so the worker that sends a digest and the
+# web UI read the same bytes whichever worker rendered it (no shared disk between Celery workers is assumed).
+MIGRATIONS.append(Migration(600, "digests: rendered files stored in the archive", common="""
+CREATE TABLE digest_files (
+    digest_run_id BIGINT NOT NULL REFERENCES digest_runs (id) ON DELETE CASCADE,
+    fmt TEXT NOT NULL,
+    name TEXT NOT NULL,
+    content {blob} NOT NULL,
+    stored_at TEXT NOT NULL,
+    PRIMARY KEY (digest_run_id, fmt)
+);
+"""))
+
+# Operations (620s): claims name their owner (host:pid) so a killed worker's sends and runs are recognised
+# at once; the raw-HTML clean-up finds old pages through an index instead of reading every stored body.
+MIGRATIONS.append(Migration(620, "sends: claim owner", common="""
+ALTER TABLE sends ADD COLUMN owner TEXT;
+"""))
+MIGRATIONS.append(Migration(621, "pipeline runs: owner", common="""
+ALTER TABLE pipeline_runs ADD COLUMN owner TEXT;
+"""))
+MIGRATIONS.append(Migration(622, "raw pages: index on fetch time for retention", common="""
+CREATE INDEX raw_pages_fetched ON raw_pages (fetched_at);
+"""))
+
+# Search UI (720s): a user's UI language, so alert mails are written in the language the user reads the UI in.
+MIGRATIONS.append(Migration(720, "users: UI language for mails", common="""
+ALTER TABLE users ADD COLUMN language TEXT;
+"""))
+
+
+# Search engine (700s): search keys join fleeting-a and sibilant forms (nlp.normalize.search_key, key version 2),
+# so the stored shadow columns are rebuilt from the articles' text (also `odjek search --reindex`).
+def _reindex_search(tx) -> None:
+    from archive.search import reindex_search
+
+    reindex_search(tx)
+
+
+MIGRATIONS.append(Migration(700, "search: rebuild shadow columns with search keys v2", python=_reindex_search))
+
+# Sources (740s): each way into an outlet (its declared feeds/sitemaps/sections, then each fallback) keeps a
+# failing streak, so discovery moves to the next fallback after FALLBACK_AFTER_RUNS failed runs and the
+# health view can say which path is active and why (issue 19). Keyed by a hash of the path's URLs.
+MIGRATIONS.append(Migration(740, "sources: per-path failing streaks for fallbacks", common="""
+CREATE TABLE source_paths (
+    source_id TEXT NOT NULL,
+    path_key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    failing_runs INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_found INTEGER NOT NULL DEFAULT 0,
+    last_run_at TEXT,
+    last_success_at TEXT,
+    PRIMARY KEY (source_id, path_key)
+);
+"""))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from archive.db import Database, iso
-from nlp.normalize import TOKEN_RE, fold, stem, tokenize
+from nlp.normalize import TOKEN_RE, Token, fold, search_key, search_tokens
 from schemas.records import Label
 
 LOGGER = logging.getLogger(__name__)
@@ -98,7 +98,10 @@ class ParsedQuery:
 # Lexing -------------------------------------------------------------------------------------------
 
 _LEX_RE = re.compile(r'\s+|[-!]+(?=["(])|"[^"]*"?|\(|\)|\||[^\s"()|]+')
-_OPERATORS = {"OR": "OR", "|": "OR", "AND": "AND", "&&": "AND", "NOT": "NOT", "(": "(", ")": ")"}
+# Serbian operators in capitals, in both scripts: ILI = OR, NE = NOT (lowercase "ili", "ne" stay words).
+_OPERATORS = {"OR": "OR", "|": "OR", "ILI": "OR", "ИЛИ": "OR", "AND": "AND", "&&": "AND",
+              "NOT": "NOT", "NE": "NOT", "НЕ": "NOT", "(": "(", ")": ")"}
+_OPERATOR_WORDS = frozenset(w for w in _OPERATORS if w.isalpha())
 
 
 class _Malformed(Exception):
@@ -140,12 +143,12 @@ def _word_node(chunk: str) -> Node | None:
         return None
     if len(words) == 1:
         return _term(words[0], prefix)
-    keys = tuple(k for k in (stem(w) for w in words) if k)
+    keys = tuple(k for k in (search_key(w) for w in words) if k)
     return Phrase(keys) if len(keys) > 1 else (Term(keys[0]) if keys else None)
 
 
 def _term(word: str, prefix: bool) -> Term | None:
-    key = stem(word)
+    key = search_key(word)
     if prefix:
         # The stem of a partial word can differ from the stems of the words it begins; the shorter of the
         # folded word and its stem is the prefix that still matches them.
@@ -155,12 +158,12 @@ def _term(word: str, prefix: bool) -> Term | None:
         elif len(folded) < len(key):
             key = folded
         if len(key) < MIN_PREFIX_CHARS:
-            return Term(stem(word)) if stem(word) else None
+            return Term(search_key(word)) if search_key(word) else None
     return Term(key, prefix) if key else None
 
 
 def _phrase_node(text: str) -> Node | None:
-    keys = tuple(k for k in (stem(w) for w in TOKEN_RE.findall(text)) if k)
+    keys = tuple(k for k in (search_key(w) for w in TOKEN_RE.findall(text)) if k)
     if not keys:
         return None
     return Phrase(keys) if len(keys) > 1 else Term(keys[0])
@@ -241,7 +244,7 @@ class _Parser:
 
 def _plain_words(text: str) -> Node | None:
     """The fallback reading: every word of the query, all required."""
-    words = [w for w in TOKEN_RE.findall(text) if w not in ("OR", "AND", "NOT")]
+    words = [w for w in TOKEN_RE.findall(text) if w not in _OPERATOR_WORDS]
     nodes = [t for t in (_term(w, False) for w in words) if t is not None]
     unique = list(dict.fromkeys(nodes))
     if not unique:
@@ -733,7 +736,7 @@ def _hits(db: Database, rows: list[dict], parsed: ParsedQuery, highlight: bool) 
     from archive.db import parse_iso
 
     labels = labels_for(db, [int(r["id"]) for r in rows])
-    keys, prefixes = query_terms(parsed.ast)
+    marks = query_marks(parsed.ast)
     hits = []
     for r in rows:
         hit = SearchHit(id=int(r["id"]), url=r["url"], title=r["title"] or "", published=parse_iso(r["published"]),
@@ -742,8 +745,8 @@ def _hits(db: Database, rows: list[dict], parsed: ParsedQuery, highlight: bool) 
                         labels=labels.get(int(r["id"]), []), cluster_id=r["cluster_id"],
                         outlet_count=int(r["outlet_count"] or 0))
         if highlight:
-            hit.title_fragment = highlight_whole(hit.title, keys, prefixes)
-            hit.snippet = snippet(r["text"] or "", keys, prefixes, shadow=r.get("search_body"))
+            hit.title_fragment = highlight_whole(hit.title, marks)
+            hit.snippet = snippet(r["text"] or "", marks, shadow=r.get("search_body"))
         hits.append(hit)
     return hits
 
@@ -813,25 +816,88 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
 
 
 # Highlighting -------------------------------------------------------------------------------------------
+#
+# A word of the query is marked wherever its key occurs; a phrase only where all its words occur in order (so
+# '"uprava za saradnju"' never marks every "za"). Consecutive marked words on one line become one mark, so marks
+# never overlap or abut.
 
-def _matcher(keys: frozenset[str], prefixes: tuple[str, ...]):
-    def matches(key: str) -> bool:
-        return key in keys or any(key.startswith(p) for p in prefixes)
-    return matches
+@dataclass(frozen=True)
+class Marks:
+    """What to mark in a text: single keys, prefixes and phrases (tuples of keys)."""
+
+    keys: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.prefixes or self.phrases)
+
+    def hit_indices(self, token_keys: Sequence[str]) -> list[int]:
+        """Indices of the tokens (given by their keys, in order) to mark."""
+        hits: set[int] = set()
+        if self.keys or self.prefixes:
+            prefixes = self.prefixes
+            hits.update(i for i, k in enumerate(token_keys)
+                        if k and (k in self.keys or (prefixes and k.startswith(prefixes))))
+        for phrase in self.phrases:
+            n = len(phrase)
+            for i, k in enumerate(token_keys):
+                if k == phrase[0] and tuple(token_keys[i:i + n]) == phrase:
+                    hits.update(range(i, i + n))
+        return sorted(hits)
 
 
-def highlight_whole(text: str, keys: frozenset[str], prefixes: tuple[str, ...] = ()) -> Fragment:
-    """All of ``text`` with tokens whose key matches a query term marked (titles)."""
-    matches = _matcher(keys, prefixes)
-    tokens = [t for t in tokenize(text) if matches(t.key)] if (keys or prefixes) else []
-    return Fragment(_segments(text, 0, len(text), tokens))
+def query_marks(node: Node | None) -> Marks:
+    """The marks of a query's positive parts (excluded words are never marked)."""
+    keys: set[str] = set()
+    prefixes: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Term):
+            (prefixes.append(n.key) if n.prefix else keys.add(n.key))
+        elif isinstance(n, Phrase):
+            phrases.append(n.keys)
+        elif isinstance(n, (And, Or)):
+            for c in n.children:
+                walk(c)
+
+    if node is not None:
+        walk(node)
+    return Marks(frozenset(keys), tuple(dict.fromkeys(prefixes)), tuple(dict.fromkeys(phrases)))
+
+
+def _as_marks(keys, prefixes: tuple[str, ...] = ()) -> Marks:
+    return keys if isinstance(keys, Marks) else Marks(frozenset(keys), tuple(prefixes))
+
+
+def _runs(text: str, spans: Sequence) -> list["_Span"]:
+    """Marked token spans merged where only spaces or punctuation on the same line lie between them."""
+    out: list[_Span] = []
+    for sp in spans:
+        if out and "\n" not in text[out[-1].end:sp.start] and not any(
+                ch.isalnum() for ch in text[out[-1].end:sp.start]):
+            out[-1] = _Span(out[-1].start, sp.end)
+        else:
+            out.append(_Span(sp.start, sp.end))
+    return out
+
+
+def highlight_whole(text: str, keys, prefixes: tuple[str, ...] = ()) -> Fragment:
+    """All of ``text`` with the query's hits marked (titles); ``keys`` is a :class:`Marks` or a set of keys."""
+    marks = _as_marks(keys, prefixes)
+    if not marks:
+        return Fragment(_segments(text, 0, len(text), []))
+    tokens = search_tokens(text)
+    hit = marks.hit_indices([t.key for t in tokens])
+    return Fragment(_segments(text, 0, len(text), _runs(text, [tokens[i] for i in hit])))
 
 
 def _segments(text: str, start: int, end: int, marked) -> list[Segment]:
     """Cut text[start:end] into plain and marked segments on the original characters."""
     out, pos = [], start
     for tok in marked:
-        if tok.start < start or tok.end > end:
+        if tok.start < start or tok.end > end or tok.start < pos:
             continue
         if tok.start > pos:
             out.append(Segment(text[pos:tok.start]))
@@ -859,40 +925,36 @@ def _windows(hit_idx: list[int], n_tokens: int, words: int, fragments: int) -> l
     return sorted(windows)
 
 
-def snippet(text: str, keys: frozenset[str], prefixes: tuple[str, ...] = (), *, shadow: str | None = None,
+def snippet(text: str, keys, prefixes: tuple[str, ...] = (), *, shadow: str | None = None,
             words: int = SNIPPET_WORDS, fragments: int = SNIPPET_FRAGMENTS) -> list[Fragment]:
     """Up to ``fragments`` passages of the original text around the densest query hits, hits marked.
 
-    With ``shadow`` (the stored normalised text: the keys of the text's tokens, in order, joined by single
-    spaces) the hits are found on the keys and only the chosen passages are re-tokenised; the marked tokens
-    are checked against their keys, and any disagreement falls back to tokenising the whole text.
+    ``keys`` is a :class:`Marks` (or a set of single keys). With ``shadow`` (the stored normalised text: the keys
+    of the text's tokens, in order, joined by single spaces) the hits are found on the keys and only the chosen
+    passages are re-tokenised; the marked tokens are checked against their keys, and any disagreement falls back
+    to tokenising the whole text.
     """
+    marks = _as_marks(keys, prefixes)
     if shadow is not None:
-        fast = _snippet_from_shadow(text, shadow, keys, prefixes, words, fragments)
+        fast = _snippet_from_shadow(text, shadow, marks, words, fragments)
         if fast is not None:
             return fast
-    tokens = tokenize(text)
+    tokens = search_tokens(text)
     if not tokens:
         return []
-    matches = _matcher(keys, prefixes)
-    hit_idx = [i for i, t in enumerate(tokens) if (keys or prefixes) and matches(t.key)]
-    marked = [tokens[i] for i in hit_idx]
+    hit_idx = marks.hit_indices([t.key for t in tokens]) if marks else []
+    marked = _runs(text, [tokens[i] for i in hit_idx])
     return [Fragment(_segments(text, tokens[lo].start, tokens[hi].end, marked), cut_before=lo > 0,
                      cut_after=hi < len(tokens) - 1)
             for lo, hi in _windows(hit_idx, len(tokens), words, fragments)]
 
 
-def _snippet_from_shadow(text: str, shadow: str, keys: frozenset[str], prefixes: tuple[str, ...], words: int,
-                         fragments: int) -> list[Fragment] | None:
+def _snippet_from_shadow(text: str, shadow: str, marks: Marks, words: int, fragments: int) -> list[Fragment] | None:
     """The snippet located via the shadow keys; None when shadow and text disagree (then tokenise instead)."""
     parts = shadow.split(" ") if shadow else []
     if not parts:
         return None
-    if prefixes:
-        matches = _matcher(keys, prefixes)
-        hit_idx = [i for i, k in enumerate(parts) if k and matches(k)]
-    else:
-        hit_idx = [i for i, k in enumerate(parts) if k in keys]
+    hit_idx = marks.hit_indices(parts) if marks else []
     out = []
     hits = set(hit_idx)
     for lo, hi in _windows(hit_idx, len(parts), words, fragments):
@@ -901,12 +963,12 @@ def _snippet_from_shadow(text: str, shadow: str, keys: frozenset[str], prefixes:
             return None
         marked = []
         for offset, m in enumerate(found):
-            if stem(m.group()) != parts[lo + offset]:
+            if search_key(m.group()) != parts[lo + offset]:
                 return None  # the stored keys are stale or misaligned
             if lo + offset in hits:
                 marked.append(_Span(m.start(), m.end()))
-        out.append(Fragment(_segments(text, found[0].start(), found[-1].end(), marked), cut_before=lo > 0,
-                            cut_after=hi < len(parts) - 1))
+        out.append(Fragment(_segments(text, found[0].start(), found[-1].end(), _runs(text, marked)),
+                            cut_before=lo > 0, cut_after=hi < len(parts) - 1))
     return out
 
 
@@ -934,12 +996,34 @@ def mark_spans(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[s
 
 
 def query_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int, str]]:
-    """Offsets of tokens of ``text`` that match the query's terms (for the article page)."""
-    keys, prefixes = query_terms(parsed.ast)
-    if not keys and not prefixes:
+    """Offsets of the query's hits in ``text`` (for the article page): non-overlapping, a phrase as one span."""
+    marks = query_marks(parsed.ast)
+    if not marks:
         return []
-    matches = _matcher(keys, prefixes)
-    return [(t.start, t.end, "hit") for t in tokenize(text) if matches(t.key)]
+    tokens = search_tokens(text)
+    runs = _runs(text, [tokens[i] for i in marks.hit_indices([t.key for t in tokens])])
+    return [(r.start, r.end, "hit") for r in runs]
+
+
+REINDEX_BATCH = 500
+
+
+def reindex_search(tx, batch: int = REINDEX_BATCH) -> int:
+    """Rebuild every article's shadow columns from its title and text (after the search keys changed); the
+    full-text indexes follow (a trigger on SQLite, the generated tsvector on PostgreSQL). Returns articles."""
+    from nlp.normalize import normalize_text
+
+    done, last = 0, 0
+    while True:
+        rows = tx.all("SELECT id, title, text FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, batch))
+        if not rows:
+            break
+        tx.executemany("UPDATE articles SET search_title = ?, search_body = ? WHERE id = ?",
+                       [(normalize_text(r["title"] or ""), normalize_text(r["text"] or ""), r["id"]) for r in rows])
+        done += len(rows)
+        last = int(rows[-1]["id"])
+    LOGGER.info("rebuilt the search keys of %s articles", done)
+    return done
 
 
 def batch_key(article_ids: Sequence[int]) -> str:

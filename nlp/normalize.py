@@ -29,6 +29,33 @@ CYRILLIC_TO_LATIN = str.maketrans(_CYR_TO_LAT)
 _SPECIAL_FOLDS = str.maketrans({"đ": "dj", "Đ": "Dj", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
                                 "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ı": "i"})
 
+# Characters that hide words from the tagger in pasted or imported text. Space-like ones become a
+# plain space and line/paragraph separators a line break, one character for one, so offsets into
+# the original text still hold; zero-width joiners and soft hyphens sit inside words and are
+# dropped when a word is folded (``fold``).
+_SPACE_LIKE = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+              "\u202f\u205f\u3000\u200b\u2060\ufeff\u180e\t\v\f"
+SAME_LENGTH_WHITESPACE = str.maketrans({**{ch: " " for ch in _SPACE_LIKE}, "\u2028": "\n", "\u2029": "\n",
+                                        "\r": " "})
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200c\u200d\u034f"), None)
+_SPACES_RE = re.compile(r"[ ]{2,}")
+_BLANK_LINES_RE = re.compile(r"\n[ ]*\n(?:[ ]*\n)+")
+
+
+def same_length_whitespace(text: str) -> str:
+    """Odd spaces (no-break, thin, zero-width, BOM, tabs) as plain spaces; same length as ``text``."""
+    return text.translate(SAME_LENGTH_WHITESPACE)
+
+
+def normalize_whitespace(text: str) -> str:
+    """Text as crawled pages are stored: plain spaces, no invisible characters, no space runs,
+    at most one blank line between paragraphs, no trailing spaces (for imported text)."""
+    text = text.replace("\r\n", "\n").translate(SAME_LENGTH_WHITESPACE).translate(_INVISIBLE)
+    text = _SPACES_RE.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_LINES_RE.sub("\n\n", text).strip()
+
+
 TOKEN_RE = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*", re.UNICODE)
 
 _STEMMER = Stemmer.Stemmer("serbian")
@@ -51,7 +78,7 @@ def fold_diacritics(text: str) -> str:
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lowercased, Latin, diacritic-free form of one word (script-independent, not stemmed)."""
-    return fold_diacritics(to_latin(word.lower()))
+    return fold_diacritics(to_latin(word.lower().translate(_INVISIBLE)))
 
 
 @lru_cache(maxsize=200_000)
@@ -61,6 +88,33 @@ def stem(word: str) -> str:
     if not folded:
         return folded
     return fold_diacritics(_STEMMER.stemWord(folded))
+
+
+# Search keys: Snowball's Serbian stemmer leaves two regular alternations apart — the fleeting a
+# (sastanak/sastanka → "sastanak"/"sastank") and sibilarisation before -i (Amerika/Americi → "amerik"/"americ",
+# knjiga/knjizi, vojnik/vojnici). Search joins them by rewriting the end of the stem; tagging keeps
+# :func:`stem` (its lexicons are written against it). Measured in docs/search.md.
+SEARCH_KEY_VERSION = 2  # bump when search_key changes: stored shadow columns must then be rebuilt (migration)
+_FLEETING_A_RE = re.compile(r"(?<=[^aeiou])ak$")
+_SIBILANT_RE = re.compile(r"(?<=[aeiou])([cz])$")
+_SIBILANT_BACK = {"c": "k", "z": "g"}
+_MIN_FLEETING_STEM = 5  # "znak", "mak": too short to tell a fleeting a from a root vowel
+
+
+@lru_cache(maxsize=200_000)
+def search_key(word: str) -> str:
+    """The search key of one word: :func:`stem`, then a fleeting a before a final k dropped (sastanak/sastanka)
+    and a final c/z after a vowel read as k/g (Amerika/Americi, knjiga/knjizi, vojnik/vojnici).
+
+    A c after a consonant stays: it is the -ac of nouns like stranac/stranci or novac/novca, which Snowball
+    already joins, and reading it as k would join them with stranka or Novak.
+    """
+    key = stem(word)
+    if len(key) >= _MIN_FLEETING_STEM:
+        key = _FLEETING_A_RE.sub("k", key)
+    if len(key) >= 3:
+        key = _SIBILANT_RE.sub(lambda m: _SIBILANT_BACK[m.group(1)], key)
+    return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +134,25 @@ def tokenize(text: str) -> list[Token]:
             for m in TOKEN_RE.finditer(text)]
 
 
+def search_tokens(text: str) -> list[Token]:
+    """:func:`tokenize` with search keys (:func:`search_key`) as the tokens' keys (search highlighting)."""
+    return [Token(m.group(), m.start(), m.end(), fold(m.group()), search_key(m.group()))
+            for m in TOKEN_RE.finditer(text)]
+
+
 def keys(text: str) -> list[str]:
     """The normalised keys of all words of ``text``, in order."""
     return [stem(m.group()) for m in TOKEN_RE.finditer(text)]
 
 
+def search_keys(text: str) -> list[str]:
+    """The search keys (:func:`search_key`) of all words of ``text``, in order."""
+    return [search_key(m.group()) for m in TOKEN_RE.finditer(text)]
+
+
 def normalize_text(text: str) -> str:
-    """The normalised shadow text indexed for search: keys joined by spaces."""
-    return " ".join(keys(text))
+    """The normalised shadow text indexed for search: search keys joined by spaces."""
+    return " ".join(search_keys(text))
 
 
 def fold_text(text: str) -> str:
