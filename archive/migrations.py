@@ -443,3 +443,15 @@ CREATE TABLE source_paths (
     PRIMARY KEY (source_id, path_key)
 );
 """))
+
+# Operations (620s): claims name their owner (host:pid) so a killed worker's sends and runs are recognised
+# at once; the raw-HTML clean-up finds old pages through an index instead of reading every stored body.
+MIGRATIONS.append(Migration(620, "sends: claim owner", common="""
+ALTER TABLE sends ADD COLUMN owner TEXT;
+"""))
+MIGRATIONS.append(Migration(621, "pipeline runs: owner", common="""
+ALTER TABLE pipeline_runs ADD COLUMN owner TEXT;
+"""))
+MIGRATIONS.append(Migration(622, "raw pages: index on fetch time for retention", common="""
+CREATE INDEX raw_pages_fetched ON raw_pages (fetched_at);
+"""))

@@ -69,6 +69,8 @@ SETTINGS: list[Setting] = [
     Setting("smtp_user", "", "SMTP login."),
     Setting("smtp_password", "", "SMTP password.", secret=True),
     Setting("smtp_starttls", True, "Use STARTTLS."),
+    Setting("smtp_timeout_s", 20, "Seconds the SMTP relay may take to answer each step before the attempt fails."),
+    Setting("smtp_ca_file", "", "CA certificate file to verify the SMTP relay with (empty: the system's roots)."),
     Setting("mail_from", "odjek@dijaspora.gov.rs", "Sender of digests and alerts."),
     Setting("daily_recipients", [], "Comma-separated recipients of the daily digest."),
     Setting("weekly_recipients", [], "Comma-separated recipients of the weekly digest."),

@@ -1,73 +1,126 @@
 """The one mail path for digests, saved-search alerts and operator alerts.
 
-Each (kind, period, recipient) is claimed in the archive's ``sends`` table before connecting and marked
-sent after the server accepts it, so a retried task never sends twice; ``resend=True`` is the operator's
+Each (kind, period, recipient) is claimed in the archive's ``sends`` table before connecting, with the
+claiming process (``host:pid``) and the Message-ID the mail will carry, and marked sent once the relay
+accepts it, so a retried task never sends a delivered message again; ``resend=True`` is the operator's
 deliberate override. Without SMTP settings the message is written to the outbox folder as ``.eml``.
-SMTP failures are retried with backoff, then recorded as ``failed`` with the error (never lost).
-A claim left behind by a worker that died mid-send is taken over once it is older than ``CLAIM_STALE_S``.
+
+A try makes one SMTP attempt per recipient, all recipients in parallel, each bounded by ``smtp_timeout_s``
+per exchange; the scheduler's retries are the retries. A permanent refusal (5xx) is recorded as
+``rejected`` and not tried again without ``resend``; any other failure is recorded ``failed`` and the
+next try sends again. A claim whose owner died (killed mid-send) is taken over by the next try at once
+when the owner ran on this host, otherwise after ``CLAIM_STALE_S``. A re-send after a crash or after a
+relay that took the message but never answered reuses the recorded Message-ID, so the copies are one
+message to mail stores that deduplicate by it.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import smtplib
 import ssl
-import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Sequence
 
 from archive.db import Database, iso, parse_iso, utcnow
+from archive.owners import owner_alive, owner_id
 from odjek.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 
-SMTP_TIMEOUT_S = 30
-SMTP_RETRY_DELAYS_S = (2, 10, 30)
-# Longer than any live send can take (4 attempts x SMTP_TIMEOUT_S plus the delays, about 3 minutes), so a
-# claim this old belongs to a worker that was killed: the message was never accepted, send it again.
-CLAIM_STALE_S = 900
+# Longer than any live try can take (one attempt of about ten exchanges, each bounded by smtp_timeout_s):
+# a claim this old whose owner cannot be checked (another host) belongs to a worker that is gone.
+CLAIM_STALE_S = 600
+# Recipients are few (a digest list, one alert owner); one connection each, all at once.
+MAX_PARALLEL_SENDS = 8
+
+STATE_CLAIMED, STATE_SENT, STATE_FAILED, STATE_REJECTED = "claimed", "sent", "failed", "rejected"
 
 
 @dataclass
 class Delivery:
     recipient: str
-    state: str  # "sent" | "written" | "skipped" (already sent) | "failed"
+    state: str  # "sent" | "written" | "skipped" (already sent) | "failed" (not delivered, see detail)
     detail: str = ""
+    permanent: bool = False  # the relay refused for good (5xx); the next try will not send again
+
+    @property
+    def ok(self) -> bool:
+        return self.state in {"sent", "written", "skipped"}
+
+
+@dataclass
+class Claim:
+    """The outcome of claiming one send; truthy when this process may send now."""
+
+    granted: bool
+    message_id: str | None = None
+    reason: str = ""  # why not granted: "already sent", "being sent by …", "rejected: …"
+    permanent: bool = False
+
+    def __bool__(self) -> bool:
+        return self.granted
+
+
+@dataclass
+class Outcome:
+    """One SMTP attempt's result."""
+
+    state: str  # STATE_SENT | STATE_FAILED | STATE_REJECTED
+    error: str | None = None
+
+
+def new_message_id(settings: Settings) -> str:
+    return make_msgid(domain=settings.mail_from.rsplit("@", 1)[-1] or "odjek")
 
 
 def claim_send(db: Database, kind: str, period: str, recipient: str, resend: bool = False,
-               stale_after_s: float = CLAIM_STALE_S) -> bool:
-    """Claim a send; False when it was already sent (or is being sent) and this is not a deliberate resend."""
+               stale_after_s: float = CLAIM_STALE_S, *, message_id: str | None = None) -> Claim:
+    """Claim a send for this process and fix its Message-ID; not granted when it was already sent, refused
+    for good, or is being sent by a live process (and this is not a deliberate resend)."""
     current = utcnow()
-    now = iso(current)
+    now, owner = iso(current), owner_id()
+    fresh_id = message_id or make_msgid(domain="odjek")
     with db.transaction() as tx:
-        row = tx.one("SELECT state, claimed_at FROM sends WHERE kind = ? AND period = ? AND recipient = ?",
-                     (kind, period, recipient))
+        row = tx.one("SELECT state, claimed_at, owner, message_id, error FROM sends WHERE kind = ? AND period = ?"
+                     " AND recipient = ?", (kind, period, recipient))
         if row is None:
-            tx.execute("INSERT INTO sends (kind, period, recipient, state, claimed_at) VALUES (?, ?, ?, 'claimed', ?)",
-                       (kind, period, recipient, now))
-            return True
-        stale = row["state"] == "claimed" and (current - parse_iso(row["claimed_at"])).total_seconds() > stale_after_s
-        if row["state"] in {"sent", "claimed"} and not resend and not stale:
-            return False
-        if stale:
-            LOGGER.warning("taking over a stale claim for %s %s to %s (claimed at %s)", kind, period, recipient,
-                           row["claimed_at"])
-        tx.execute("UPDATE sends SET state = 'claimed', claimed_at = ?, error = NULL WHERE kind = ? AND period = ?"
-                   " AND recipient = ?", (now, kind, period, recipient))
-        return True
-
-
-def _finish_send(db: Database, kind: str, period: str, recipient: str, state: str, *, error: str | None = None,
-                 message_id: str | None = None) -> None:
-    with db.transaction() as tx:
-        tx.execute("UPDATE sends SET state = ?, error = ?, message_id = ?, sent_at = ?, attempts = attempts + 1"
+            tx.execute("INSERT INTO sends (kind, period, recipient, state, claimed_at, owner, message_id)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?)", (kind, period, recipient, STATE_CLAIMED, now, owner, fresh_id))
+            return Claim(True, fresh_id)
+        if not resend:
+            if row["state"] == STATE_SENT:
+                return Claim(False, row["message_id"], "already sent")
+            if row["state"] == STATE_REJECTED:
+                return Claim(False, row["message_id"], f"rejected earlier: {row['error']}", permanent=True)
+            if row["state"] == STATE_CLAIMED:
+                age = (current - parse_iso(row["claimed_at"])).total_seconds()
+                alive = owner_alive(row["owner"])
+                if alive is not False and age <= stale_after_s:
+                    return Claim(False, row["message_id"], f"being sent by {row['owner'] or 'another worker'}")
+                LOGGER.warning("taking over the claim of %s for %s %s to %s (claimed at %s, owner %s)",
+                               "a dead worker" if alive is False else "a vanished worker", kind, period, recipient,
+                               row["claimed_at"], row["owner"])
+        # A retry keeps the Message-ID recorded before the first DATA; a deliberate resend is a new message.
+        mid = row["message_id"] if row["message_id"] and not resend else fresh_id
+        tx.execute("UPDATE sends SET state = ?, claimed_at = ?, owner = ?, message_id = ?, error = NULL"
                    " WHERE kind = ? AND period = ? AND recipient = ?",
-                   (state, error, message_id, iso(utcnow()) if state == "sent" else None, kind, period, recipient))
+                   (STATE_CLAIMED, now, owner, mid, kind, period, recipient))
+        return Claim(True, mid)
+
+
+def _finish_send(db: Database, kind: str, period: str, recipient: str, state: str, *,
+                 error: str | None = None) -> None:
+    with db.transaction() as tx:
+        tx.execute("UPDATE sends SET state = ?, error = ?, sent_at = ?, attempts = attempts + 1, owner = NULL"
+                   " WHERE kind = ? AND period = ? AND recipient = ?",
+                   (state, error, iso(utcnow()) if state == STATE_SENT else None, kind, period, recipient))
 
 
 def _safe_name(text: str) -> str:
@@ -83,67 +136,136 @@ def write_outbox(settings: Settings, message: EmailMessage, name: str) -> Path:
     return path
 
 
-def smtp_send(settings: Settings, message: EmailMessage, recipients: Sequence[str]) -> None:
-    """Hand one message to the SMTP server (STARTTLS and login when configured)."""
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_S) as smtp:
-        smtp.ehlo()
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """A verifying TLS context: system roots, or the CA file of ``smtp_ca_file`` (a private relay's CA)."""
+    return ssl.create_default_context(cafile=settings.smtp_ca_file or None)
+
+
+def _check(reply: tuple[int, bytes], expected: set[int], step: str) -> None:
+    code, text = reply
+    if code not in expected:
+        raise smtplib.SMTPResponseException(code, f"{step}: {text.decode('utf-8', 'replace')}".encode())
+
+
+def smtp_send(settings: Settings, message: EmailMessage, recipient: str) -> None:
+    """Hand one message for one recipient to the relay in one attempt (STARTTLS and login when configured).
+
+    Raises ``smtplib.SMTPResponseException`` with the relay's code when it refuses, ``OSError`` or
+    ``SMTPServerDisconnected`` when it does not answer within ``smtp_timeout_s``; in the DATA step such an
+    error carries ``after_data=True`` (the relay may hold the message).
+    """
+    smtp = None
+    step = "connect"
+    try:
+        # Connecting in the constructor also names the host that STARTTLS verifies (a greeting other
+        # than 220 raises SMTPConnectError, which carries the code).
+        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_s)
+        step = "hello"
+        _check(smtp.ehlo(), {250}, "EHLO")
         if settings.smtp_starttls and smtp.has_extn("starttls"):
-            smtp.starttls(context=ssl.create_default_context())
-            smtp.ehlo()
+            step = "starttls"
+            _check(smtp.starttls(context=tls_context(settings)), {220}, "STARTTLS")
+            _check(smtp.ehlo(), {250}, "EHLO")
         elif settings.smtp_starttls and settings.smtp_user:
             raise smtplib.SMTPException("server does not offer STARTTLS; refusing to send a login in clear text")
         if settings.smtp_user:
+            step = "login"
             smtp.login(settings.smtp_user, settings.smtp_password)
-        smtp.send_message(message, from_addr=settings.mail_from, to_addrs=list(recipients))
+        step = "envelope"
+        _check(smtp.mail(settings.mail_from), {250}, "MAIL FROM")
+        _check(smtp.rcpt(recipient), {250, 251}, "RCPT TO")
+        step = "data"
+        payload = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        _check(smtp.data(payload), {250}, "DATA")
+        step = "done"
+    except (smtplib.SMTPException, OSError) as exc:
+        exc.after_data = step == "data"  # type: ignore[attr-defined]
+        raise
+    finally:
+        if smtp is not None:
+            _quit(smtp, step == "done")
+
+
+def _quit(smtp: smtplib.SMTP, accepted: bool) -> None:
+    """Say goodbye politely when the relay accepted the mail; a failing QUIT changes nothing then."""
+    try:
+        if accepted:
+            smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        smtp.close()
+
+
+def attempt(settings: Settings, message: EmailMessage, recipient: str) -> Outcome:
+    """One attempt for one recipient, classified: sent, rejected (permanent 5xx) or failed (try again later)."""
+    try:
+        smtp_send(settings, message, recipient)
+        return Outcome(STATE_SENT)
+    except smtplib.SMTPResponseException as exc:
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        error = f"{exc.smtp_code} {text}"
+        return Outcome(STATE_REJECTED if 500 <= exc.smtp_code < 600 else STATE_FAILED, error)
+    except (smtplib.SMTPException, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        if getattr(exc, "after_data", False):
+            error = f"no answer after DATA (the relay may hold the message; a retry reuses its Message-ID): {error}"
+        return Outcome(STATE_FAILED, error)
+    except Exception as exc:  # noqa: BLE001 - e.g. a login smtplib cannot encode: recorded, the claim is closed
+        LOGGER.exception("unexpected error sending to %s", recipient)
+        return Outcome(STATE_FAILED, f"{type(exc).__name__}: {exc}")
 
 
 def deliver(settings: Settings, db: Database, message: EmailMessage, *, kind: str, period: str,
-            recipients: Sequence[str], resend: bool = False, retry_delays_s: Sequence[float] = SMTP_RETRY_DELAYS_S
-            ) -> list[Delivery]:
+            recipients: Sequence[str], resend: bool = False) -> list[Delivery]:
     """Send ``message`` once per recipient for (kind, period); already-sent recipients are skipped."""
-    results: list[Delivery] = []
-    for recipient in recipients:
-        if not claim_send(db, kind, period, recipient, resend):
-            results.append(Delivery(recipient, "skipped", "already sent"))
+    results: dict[str, Delivery] = {}
+    todo: list[tuple[str, EmailMessage]] = []
+    for recipient in dict.fromkeys(recipients):
+        claim = claim_send(db, kind, period, recipient, resend, message_id=new_message_id(settings))
+        if not claim:
+            already = claim.reason == "already sent"
+            results[recipient] = Delivery(recipient, "skipped" if already else "failed", claim.reason,
+                                          permanent=claim.permanent)
+            if not already:
+                LOGGER.error("%s %s to %s not sent: %s", kind, period, recipient, claim.reason)
             continue
-        msg = _copy_for(message, settings, recipient)
+        msg = _copy_for(message, settings, recipient, claim.message_id)
         if not settings.smtp_host:
             path = write_outbox(settings, msg, f"{kind}-{period}-{recipient}")
-            _finish_send(db, kind, period, recipient, "sent", message_id=msg["Message-ID"])
-            results.append(Delivery(recipient, "written", str(path)))
+            _finish_send(db, kind, period, recipient, STATE_SENT)
+            results[recipient] = Delivery(recipient, "written", str(path))
             continue
-        error = None
-        for attempt, delay in enumerate([0, *retry_delays_s]):
-            if delay:
-                time.sleep(delay)
-            try:
-                smtp_send(settings, msg, [recipient])
-                error = None
-                break
-            except (smtplib.SMTPException, OSError) as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                LOGGER.warning("SMTP attempt %d for %s to %s failed: %s", attempt + 1, kind, recipient, error)
-        if error is None:
-            _finish_send(db, kind, period, recipient, "sent", message_id=msg["Message-ID"])
-            results.append(Delivery(recipient, "sent"))
-        else:
-            _finish_send(db, kind, period, recipient, "failed", error=error)
-            LOGGER.error("giving up on %s %s to %s: %s", kind, period, recipient, error)
-            results.append(Delivery(recipient, "failed", error))
-    return results
+        todo.append((recipient, msg))
+    if todo:
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_SENDS, len(todo))) as pool:
+            outcomes = list(pool.map(lambda item: attempt(settings, item[1], item[0]), todo))
+        for (recipient, _msg), outcome in zip(todo, outcomes):
+            _finish_send(db, kind, period, recipient, outcome.state, error=outcome.error)
+            if outcome.state == STATE_SENT:
+                results[recipient] = Delivery(recipient, "sent")
+                continue
+            LOGGER.error("%s %s to %s not delivered (%s): %s", kind, period, recipient, outcome.state, outcome.error)
+            results[recipient] = Delivery(recipient, "failed", outcome.error or "",
+                                          permanent=outcome.state == STATE_REJECTED)
+    return [results[r] for r in dict.fromkeys(recipients)]
 
 
-def _copy_for(message: EmailMessage, settings: Settings, recipient: str) -> EmailMessage:
-    """The message addressed to one recipient, with sender and a Message-ID."""
-    import copy
-
+def _copy_for(message: EmailMessage, settings: Settings, recipient: str, message_id: str | None) -> EmailMessage:
+    """The message addressed to one recipient, with sender, date and the claimed Message-ID."""
     msg = copy.deepcopy(message)
-    for header in ("To", "From", "Message-ID"):
+    for header in ("To", "From", "Message-ID", "Bcc"):
         del msg[header]
     msg["From"] = settings.mail_from
     msg["To"] = recipient
-    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rsplit("@", 1)[-1])
+    msg["Message-ID"] = message_id or new_message_id(settings)
+    if msg["Date"] is None:
+        msg["Date"] = formatdate(localtime=False)
     return msg
+
+
+def failed_deliveries(deliveries: Sequence[Delivery]) -> list[Delivery]:
+    return [d for d in deliveries if not d.ok]
 
 
 def sends_for(db: Database, kind: str, period: str) -> list[dict]:

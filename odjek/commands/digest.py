@@ -59,6 +59,7 @@ def command(kind: str, date: str | None, week: str | None, script: str | None, s
                    "script": run.script, "status": run.status, "html": run.html_path, "pdf": run.pdf_path,
                    "deliveries": [{"recipient": d.recipient, "state": d.state, "detail": d.detail}
                                   for d in deliveries]})
+        _fail_if_undelivered(deliveries)
         return
     click.echo(run.html_path)
     click.echo(run.pdf_path)
@@ -66,3 +67,15 @@ def command(kind: str, date: str | None, week: str | None, script: str | None, s
         click.echo("held for review: release it in the web UI to send", err=True)
     for d in deliveries:
         click.echo(f"{d.state}: {d.recipient}{' ' + d.detail if d.detail else ''}", err=True)
+    _fail_if_undelivered(deliveries)
+
+
+def _fail_if_undelivered(deliveries) -> None:
+    """Exit 5 when any recipient did not get the digest (the scheduler then retries the send)."""
+    from odjek.errors import EXIT_NOT_DELIVERED, RunFailed
+    from reports.mailer import failed_deliveries
+
+    failed = failed_deliveries(deliveries)
+    if failed:
+        raise RunFailed(f"digest not delivered to {len(failed)} of {len(deliveries)} recipient(s): "
+                        + "; ".join(f"{d.recipient} ({d.detail})" for d in failed), EXIT_NOT_DELIVERED)
