@@ -215,11 +215,21 @@ def send_digest(settings: Settings, db: Database, run: DigestRun, resend: bool =
     return deliveries
 
 
+class NoRecipients(ValueError):
+    """Releasing a digest nobody would receive: refused, the digest stays held."""
+
+
 def release_digest(settings: Settings, db: Database, run_id: int, user: str) -> tuple[DigestRun, list[Delivery]]:
-    """Release a held digest: record who released it, re-render with the review applied, then send."""
+    """Release a held digest: record who released it, re-render with the review applied, then send.
+
+    Refused (NoRecipients, nothing changed) when no recipients are configured for its kind.
+    """
     run = get_run(db, run_id)
     if run is None:
         raise LookupError(f"no digest run {run_id}")
+    if not recipients_for(settings, run.kind):
+        raise NoRecipients(f"no recipients configured for the {run.kind} digest (ODJEK_{run.kind.upper()}_RECIPIENTS);"
+                           " it stays held")
     review = get_review(db, run_id)
     review.released_by, review.released_at = user, iso(utcnow())
     save_review(db, run_id, review)
