@@ -317,3 +317,21 @@ def due_saved_searches(db: Database, now: dt.datetime | None = None) -> list[Sav
 def mark_checked(db: Database, saved_id: int, at: dt.datetime) -> None:
     with db.transaction() as tx:
         tx.execute("UPDATE saved_searches SET last_checked_at = ? WHERE id = ?", (iso(at), saved_id))
+
+
+def set_email(db: Database, user_id: int, email: str | None) -> None:
+    """Set (or clear, with None) the user's own address for alerts."""
+    with db.transaction() as tx:
+        tx.execute("UPDATE users SET email = ? WHERE id = ?", (email, user_id))
+
+
+def set_language(db: Database, user_id: int, language: str | None) -> None:
+    """Remember the UI language the user chose (alert mails are written in it)."""
+    with db.transaction() as tx:
+        tx.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
+
+
+def language_of(db: Database, user_id: int) -> str | None:
+    """The UI language the user last chose, or None."""
+    row = db.one("SELECT language FROM users WHERE id = ?", (user_id,))
+    return row["language"] if row else None

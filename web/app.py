@@ -9,17 +9,25 @@ CSV cells that a spreadsheet would run as formulas are neutralised. Logins, expo
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
+import inspect
 import logging
+import re
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Iterator
+from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -27,12 +35,48 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive import open_archive
+from archive.attention import attention, next_bucket
 from archive.db import Database
-from archive.search import (SORTS, SearchFilters, iter_all, mark_spans, parse_query, query_spans, search)
-from archive.users import (ALERTS, WebSession, audit, audit_entries, authenticate, create_session,
-                           delete_saved_search, end_session, get_session, list_users, login_blocked,
-                           record_login_attempt, save_search, saved_searches_of)
+from archive.search import (
+    SORTS,
+    ParsedQuery,
+    SearchFilters,
+    iter_all,
+    mark_spans,
+    parse_query,
+    query_spans,
+    search,
+)
+from archive.sources import source_groups
+from archive.users import (
+    ALERTS,
+    WebSession,
+    audit,
+    audit_entries,
+    authenticate,
+    create_session,
+    delete_saved_search,
+    end_session,
+    get_session,
+    list_users,
+    login_blocked,
+    record_login_attempt,
+    save_search,
+    saved_searches_of,
+    set_email,
+    set_language,
+)
 from odjek.settings import Settings
+from web.chart import attention_svg, series_rows, top_outlets_svg
+from web.export import (
+    SEPARATORS,
+    XLSX_MEDIA_TYPE,
+    csv_chunks,
+    csv_line,
+    export_rows,
+    headers,
+    xlsx_bytes,
+)
 from web.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, notice_key, translate
 
 LOGGER = logging.getLogger(__name__)
@@ -42,7 +86,9 @@ SESSION_COOKIE = "odjek_session"
 LOGIN_COOKIE = "odjek_login"
 LANG_COOKIE = "odjek_lang"
 LOGIN_FORM_MAX_AGE_S = 3600
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PARSE_OPTIONS = frozenset(inspect.signature(parse_query).parameters)
+EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+MAX_EMAIL_CHARS = 254
 PAGE_SIZES = ("20", "50", "100")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none';"
@@ -63,12 +109,6 @@ class CsrfFailed(Exception):
     """A form post without the right token."""
 
 
-def csv_cell(value) -> str:
-    """A CSV cell that a spreadsheet will not evaluate as a formula (prefixed with an apostrophe)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_FORMULA_START) else text
-
-
 def safe_next(target: str | None) -> str:
     """Only local paths are followed after login (no open redirect)."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
@@ -86,15 +126,17 @@ def http_url(url: str | None) -> str | None:
 # Filters in the URL ------------------------------------------------------------------------------------
 
 FILTER_PARAMS = {"source": "sources", "group": "groups", "language": "languages", "topic": "topics",
-                 "region": "regions"}
+                 "region": "regions", "country": "countries", "person": "people"}
+BOOLEAN_FILTERS = ("office", "director", "critical")  # GET parameter = SearchFilters field, value "1"
 
 
 def filters_from_params(params) -> SearchFilters:
     """SearchFilters from GET parameters (bad values are dropped, never an error)."""
-    data = {field: [v[:100] for v in params.getlist(name) if v][:50] for name, field in FILTER_PARAMS.items()}
+    data: dict = {field: [v[:100] for v in params.getlist(name) if v][:50] for name, field in FILTER_PARAMS.items()}
     data["date_from"] = params.get("from") or None
     data["date_to"] = params.get("to") or None
-    data["office"] = params.get("office") == "1"
+    for name in BOOLEAN_FILTERS:
+        data[name] = params.get(name) == "1"
     data["cluster_id"] = params.get("cluster") or None
     return SearchFilters.from_dict(data)
 
@@ -105,13 +147,12 @@ def params_for(q: str, filters: SearchFilters, sort: str = "relevance", **extra)
     if q:
         out.append(("q", q))
     for name, field in FILTER_PARAMS.items():
-        out += [(name, v) for v in getattr(filters, field)]
+        out += [(name, v) for v in getattr(filters, field, None) or []]
     if filters.date_from:
         out.append(("from", filters.date_from.isoformat()))
     if filters.date_to:
         out.append(("to", filters.date_to.isoformat()))
-    if filters.office:
-        out.append(("office", "1"))
+    out += [(name, "1") for name in BOOLEAN_FILTERS if getattr(filters, name, False)]
     if filters.cluster_id is not None:
         out.append(("cluster", str(filters.cluster_id)))
     if sort != "relevance":
@@ -123,13 +164,49 @@ def params_for(q: str, filters: SearchFilters, sort: str = "relevance", **extra)
 def toggled(filters: SearchFilters, facet: str, value: str) -> SearchFilters:
     """The filters with one facet value switched on or off."""
     data = filters.to_dict()
-    if facet == "office":
-        data["office"] = not filters.office
+    if facet in BOOLEAN_FILTERS:
+        data[facet] = not getattr(filters, facet, False)
     else:
-        values = list(getattr(filters, facet))
+        values = list(getattr(filters, facet, None) or [])
         values = [v for v in values if v != value] if value in values else values + [value]
         data[facet] = values
     return SearchFilters.from_dict(data)
+
+
+def without(filters: SearchFilters, name: str, value: str | None = None) -> SearchFilters:
+    """The filters with one value (or a whole filter: dates, story, a switch) removed."""
+    if name in ("date_from", "date_to", "cluster_id"):
+        data = filters.to_dict()
+        data.pop(name, None)
+        return SearchFilters.from_dict(data)
+    return toggled(filters, name, value or "")
+
+
+def active_filters(filters: SearchFilters, label_of, story_title: str | None) -> list[tuple[str, str, str]]:
+    """(filter, value, shown text) of every active filter, in the order the facets are listed."""
+    out: list[tuple[str, str, str]] = []
+    if filters.cluster_id is not None:
+        out.append(("cluster_id", str(filters.cluster_id), story_title or ""))
+    if filters.date_from:
+        out.append(("date_from", filters.date_from.isoformat(), ""))
+    if filters.date_to:
+        out.append(("date_to", filters.date_to.isoformat(), ""))
+    out += [(name, "1", label_of(name, "1")) for name in BOOLEAN_FILTERS if getattr(filters, name, False)]
+    for field in FILTER_PARAMS.values():
+        out += [(field, v, label_of(field, v)) for v in getattr(filters, field, None) or []]
+    return out
+
+
+def parse(q: str, expand: bool) -> ParsedQuery:
+    """The query as searched: with name and term variants (archive.search's expansion) unless ``expand`` is off."""
+    if "expand" in PARSE_OPTIONS:
+        return parse_query(q, expand=expand)
+    return parse_query(q)
+
+
+def expanded_terms(results) -> list[str]:
+    """The variants the engine added to the query, to show as "also searched"."""
+    return list(getattr(results.query, "expanded", None) or [])
 
 
 # The app ------------------------------------------------------------------------------------------------
@@ -210,6 +287,21 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     async def _csrf(request: Request, exc: CsrfFailed):
         return render(request, "error.html", 403, message_key="csrf_failed")
 
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception):
+        # Runs outside the header middleware: the page sets its own headers.
+        LOGGER.exception("server error on %s %s", request.method, request.url.path, exc_info=exc)
+        try:
+            response = render(request, "error.html", 500, message_key="server_error")
+        except Exception:  # the error page itself failed: still no bare English text
+            LOGGER.exception("the error page could not be rendered")
+            response = HTMLResponse("<!doctype html><title>Одјек</title><p>Грешка на серверу / Server error</p>",
+                                    status_code=500)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         key = "not_found" if exc.status_code == 404 else "bad_request"
@@ -270,73 +362,195 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         return response
 
     @app.get("/lang/{code}")
-    def set_language(request: Request, code: str, next: str = "/"):
+    def choose_language(request: Request, code: str, next: str = "/"):
         response = RedirectResponse(safe_next(next), status_code=303)
         if code in LANGUAGES:
             response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax", secure=settings.secure_cookies)
+            session = get_session(db, request.cookies.get(SESSION_COOKIE))
+            if session is not None:  # alert mails follow the language the user reads the UI in
+                set_language(db, session.user.id, code)
         return response
 
     # Search --------------------------------------------------------------------------------------------
+    def people_names() -> dict[str, str]:
+        """Watched people's display names by id (the person filter shows names, not ids)."""
+        from nlp.people import load_people
+
+        try:
+            return {p.id: p.name for p in load_people(settings.people_path)}
+        except (OSError, ValueError) as exc:  # a broken people file must not take the search page down
+            LOGGER.warning("people file %s unreadable: %s", settings.people_path, exc)
+            return {}
+
+    def labeller(lang: str, sources: dict[str, str], people: dict[str, str]):
+        def label_of(facet: str, value: str) -> str:
+            if facet == "sources":
+                return sources.get(value) or value
+            if facet == "people":
+                return people.get(value) or value
+            if facet in BOOLEAN_FILTERS:
+                return translate("facet_" + facet, lang)
+            if facet in ("languages", "countries"):
+                return value
+            return translate(value, lang)
+        return label_of
+
+    def search_request(request: Request) -> tuple[str, SearchFilters, str, bool]:
+        """Query, filters, sort and whether name/term expansion is on, from the GET parameters."""
+        params = request.query_params
+        q = (params.get("q") or "")[:1000]
+        sort = params.get("sort") if params.get("sort") in SORTS else "relevance"
+        return q, filters_from_params(params), sort, params.get("exact") != "1"
+
+    def story_title(cluster_id: int | None) -> str | None:
+        from archive.articles import get_article
+        from archive.clusters import get_cluster
+
+        cluster = get_cluster(db, cluster_id) if cluster_id is not None else None
+        article = get_article(db, cluster.representative_article_id) if cluster else None
+        return article.title if article else None
+
     @app.get("/")
     def search_page(request: Request):
         session = session_of(request)
         params = request.query_params
-        q = (params.get("q") or "")[:1000]
-        sort = params.get("sort") if params.get("sort") in SORTS else "relevance"
+        q, filters, sort, expand = search_request(request)
         try:
             page = max(1, min(int(params.get("page") or 1), 10_000))
         except ValueError:
             page = 1
         per = params.get("per") if params.get("per") in PAGE_SIZES else None
-        filters = filters_from_params(params)
-        results = search(db, q, filters, sort=sort, page=page, per_page=int(per or PAGE_SIZES[0]), facets=True)
+        results = search(db, parse(q, expand), filters, sort=sort, page=page, per_page=int(per or PAGE_SIZES[0]),
+                             facets=True)
         lang = language_of(request)
         notice = notice_key(results.message, lang)
         message = translate(notice[0], lang, **notice[1]) if notice else results.message
+        exact = None if expand else "1"
 
         def link(**extra) -> str:
-            return "/?" + urlencode(params_for(q, filters, sort, per=per, **extra))
+            return "/?" + urlencode(params_for(q, filters, sort, per=per, exact=exact, **extra))
 
         def facet_link(facet: str, value: str) -> str:
-            return "/?" + urlencode(params_for(q, toggled(filters, facet, value), sort))
+            return "/?" + urlencode(params_for(q, toggled(filters, facet, value), sort, exact=exact))
+
+        def remove_link(name: str, value: str) -> str:
+            return "/?" + urlencode(params_for(q, without(filters, name, value), sort, exact=exact))
 
         def is_active(facet: str, value: str) -> bool:
-            return filters.office if facet == "office" else value in getattr(filters, facet)
+            if facet in BOOLEAN_FILTERS:
+                return bool(getattr(filters, facet, False))
+            return value in (getattr(filters, facet, None) or [])
+
+        def story_link(cluster_id: int) -> str:
+            return "/?" + urlencode([("cluster", str(cluster_id)), ("sort", "date")])
+
+        def bucket_link(bucket) -> str:
+            data = filters.to_dict()
+            data["date_from"] = bucket.isoformat()
+            data["date_to"] = (next_bucket(bucket, attention_data.unit) - dt.timedelta(days=1)).isoformat()
+            return "/?" + urlencode(params_for(q, SearchFilters.from_dict(data), sort, exact=exact))
 
         sources = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM sources")}
+        people = people_names()
+        label_of = labeller(lang, sources, people)
+        chips = active_filters(filters, label_of, story_title(filters.cluster_id))
+        attention_data = (attention(db, results.query, filters, zone, date_from=filters.date_from,
+                                     date_to=filters.date_to) if not results.query.error else None)
+
+        def t(key: str, **values) -> str:
+            return translate(key, lang, **values)
+
+        chart_svg = top_svg = None
+        if attention_data is not None and attention_data.buckets:
+            chart_svg = Markup(attention_svg(attention_data, t, link=bucket_link))
+        if attention_data is not None and attention_data.top_outlets:
+            top_svg = Markup(top_outlets_svg(attention_data, t, link=lambda sid: facet_link("sources", sid)))
+        query_string = urlencode(params_for(q, filters, sort, exact=exact))
         return render(request, "search.html", session=session, q=q, sort=sort, filters=filters, results=results,
                       message=message, link=link, facet_link=facet_link, is_active=is_active, sources=sources,
-                      permalink=urlencode(params_for(q, filters, sort)), alerts=ALERTS, Markup=Markup,
-                      export_link="/export.csv?" + urlencode(params_for(q, filters, sort)),
-                      has_filters=bool(filters.to_dict()), saved_ok=params.get("saved") == "1")
+                      label_of=label_of, chips=chips, remove_link=remove_link, story_link=story_link,
+                      permalink=query_string, alerts=ALERTS, Markup=Markup, expand=expand,
+                      expanded_terms=expanded_terms(results), toggle_expansion_link="/?" + urlencode(
+                          params_for(q, filters, sort, exact=None if not expand else "1")),
+                      chart_svg=chart_svg, top_svg=top_svg, attention=attention_data,
+                      series=series_rows(attention_data, t) if attention_data is not None else None,
+                      query_string=query_string, has_filters=bool(chips), filter_count=len(chips),
+                      boolean_facets=BOOLEAN_FILTERS)
+
+    def export_request(request: Request, kind: str):
+        """Query, filters and the audit line of an export; a query that cannot be searched is a 400 page."""
+        session = session_of(request)
+        q, filters, _, expand = search_request(request)
+        parsed = parse(q, expand)
+        if parsed.error:
+            raise StarletteHTTPException(400)
+        audit(db, "export", username=session.user.username, address=address_of(request),
+              detail=f"{kind}: " + urlencode(params_for(q, filters)))
+        return parsed, filters
+
+    def export_rows_for(request: Request, parsed, filters):
+        lang = language_of(request)
+        return export_rows(iter_all(db, parsed, filters), zone=zone,
+                           translate=lambda key: translate(key, lang), groups=source_groups(db),
+                           base_url=settings.base_url)
 
     @app.get("/export.csv")
     def export_csv(request: Request):
-        session = session_of(request)
-        params = request.query_params
-        q = (params.get("q") or "")[:1000]
-        filters = filters_from_params(params)
-        parsed = parse_query(q)
-        audit(db, "export", username=session.user.username, address=address_of(request),
-              detail=urlencode(params_for(q, filters)))
+        parsed, filters = export_request(request, "csv")
+        lang = language_of(request)
+        sep = request.query_params.get("sep")
+        if sep not in SEPARATORS:
+            sep = "comma" if lang == "en" else "semicolon"
+        chunks = csv_chunks(export_rows_for(request, parsed, filters),
+                            headers(lambda key: translate(key, lang), settings.timezone), SEPARATORS[sep])
+        # The first chunk (header and first rows) is made before answering: a failing query is an error page,
+        # never a 200 with an empty body.
+        first = next(chunks)
 
-        def rows() -> Iterator[str]:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            buffer.write("\ufeff")
-            writer.writerow(["published", "outlet", "title", "url", "language", "labels", "cluster_outlets"])
-            for hit in iter_all(db, parsed, filters):
-                writer.writerow([csv_cell(v) for v in (
-                    hit.published.isoformat() if hit.published else "", hit.source_name, hit.title, hit.url,
-                    hit.language or "", " ".join(lab.label for lab in hit.labels), hit.outlet_count or "")])
-                if buffer.tell() > 64_000:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-            yield buffer.getvalue()
+        def body() -> Iterator[bytes]:
+            yield first.encode("utf-8")
+            for chunk in chunks:
+                yield chunk.encode("utf-8")
 
-        return StreamingResponse(rows(), media_type="text/csv; charset=utf-8",
+        return StreamingResponse(body(), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="odjek-search.csv"'})
+
+    @app.get("/export.xlsx")
+    def export_xlsx(request: Request):
+        parsed, filters = export_request(request, "xlsx")
+        lang = language_of(request)
+        data, _ = xlsx_bytes(export_rows_for(request, parsed, filters),
+                             headers(lambda key: translate(key, lang), settings.timezone),
+                             translate("app", lang))
+        return Response(data, media_type=XLSX_MEDIA_TYPE,
+                        headers={"Content-Disposition": 'attachment; filename="odjek-search.xlsx"'})
+
+    def chart_request(request: Request):
+        session_of(request)
+        q, filters, _, expand = search_request(request)
+        parsed = parse(q, expand)
+        if parsed.error:
+            raise StarletteHTTPException(400)
+        lang = language_of(request)
+        data = attention(db, parsed, filters, zone, date_from=filters.date_from, date_to=filters.date_to)
+        return data, (lambda key, **values: translate(key, lang, **values))
+
+    @app.get("/chart.svg")
+    def chart_svg_file(request: Request):
+        data, t = chart_request(request)
+        return Response(attention_svg(data, t, standalone=True), media_type="image/svg+xml",
+                        headers={"Content-Disposition": 'attachment; filename="odjek-chart.svg"',
+                                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+    @app.get("/chart.csv")
+    def chart_csv_file(request: Request):
+        data, t = chart_request(request)
+        header, rows = series_rows(data, t)
+        sep = request.query_params.get("sep")
+        sep = sep if sep in SEPARATORS else ("comma" if language_of(request) == "en" else "semicolon")
+        text = "\ufeff" + csv_line(header, SEPARATORS[sep]) + "".join(csv_line(r, SEPARATORS[sep]) for r in rows)
+        return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="odjek-chart.csv"'})
 
     # Articles ------------------------------------------------------------------------------------------
     @app.get("/article/{article_id}")
@@ -413,9 +627,19 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     @app.get("/saved")
     def saved_page(request: Request):
         session = session_of(request)
-        items = [(s, "/?" + urlencode(params_for(s.query, SearchFilters.from_dict(s.filters))))
-                 for s in saved_searches_of(db, session.user)]
-        return render(request, "saved.html", session=session, items=items)
+        lang = language_of(request)
+        label_of = labeller(lang, {r["id"]: r["name"] for r in db.query("SELECT id, name FROM sources")},
+                            people_names())
+        items = []
+        for s in saved_searches_of(db, session.user):
+            filters = SearchFilters.from_dict(s.filters)
+            chips = active_filters(filters, label_of, story_title(filters.cluster_id))
+            items.append((s, "/?" + urlencode(params_for(s.query, filters)), chips))
+        params = request.query_params
+        saved_id = params.get("saved")
+        just_saved = next((s for s, _, _ in items if str(s.id) == saved_id), None)
+        return render(request, "saved.html", session=session, items=items, just_saved=just_saved,
+                      deleted=params.get("deleted") == "1", email_state=params.get("email"))
 
     @app.post("/saved")
     def saved_create(request: Request, csrf: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
@@ -430,7 +654,19 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         saved = save_search(db, session.user, name, q, filters.to_dict(), alert if alert in ALERTS else "none")
         audit(db, "saved_search_create", username=session.user.username, address=address_of(request),
               detail=f"{saved.id}: {q} ({alert})")
-        return RedirectResponse("/saved", status_code=303)
+        return RedirectResponse(f"/saved?saved={saved.id}", status_code=303)
+
+    @app.post("/account/email")
+    def account_email(request: Request, csrf: Annotated[str, Form()] = "", email: Annotated[str, Form()] = ""):
+        session = session_of(request)
+        check_csrf(session, csrf)
+        address = email.strip()
+        if address and (len(address) > MAX_EMAIL_CHARS or not EMAIL_RE.match(address)):
+            return RedirectResponse("/saved?email=invalid", status_code=303)
+        set_email(db, session.user.id, address or None)
+        audit(db, "email_change", username=session.user.username, address=address_of(request),
+              detail=address or "(none)")
+        return RedirectResponse("/saved?email=saved", status_code=303)
 
     @app.post("/saved/{saved_id}/delete")
     def saved_delete(request: Request, saved_id: int, csrf: Annotated[str, Form()] = ""):
@@ -439,7 +675,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         if delete_saved_search(db, session.user, saved_id):
             audit(db, "saved_search_delete", username=session.user.username, address=address_of(request),
                   detail=str(saved_id))
-        return RedirectResponse("/saved", status_code=303)
+        return RedirectResponse("/saved?deleted=1", status_code=303)
 
     # Digest review (operators) and health ------------------------------------------------------------------
     def operator_user(request: Request):

@@ -9,7 +9,8 @@ import pytest
 
 from archive.users import MAX_FAILURES_PER_USERNAME, audit_entries
 from tests.web.conftest import PASSWORD, csrf_of, login
-from web.app import csv_cell, safe_next
+from web.app import safe_next
+from web.export import csv_cell
 
 PAGES = ["/", "/?q=dijaspora", "/saved", "/sources", "/digests", "/export.csv", "/article/1", "/admin"]
 
@@ -136,13 +137,13 @@ def test_csv_export_streams_all_rows_with_bom_and_neutralised_formulas(client, w
     with web_db.transaction() as tx:  # the import strips whitespace; a tab can still come from extraction
         tx.execute("UPDATE articles SET title = ? WHERE url = ?", ("\tdijaspora", "https://example.org/f4"))
     login(client)
-    response = client.get("/export.csv", params={"q": "dijaspora"})
+    response = client.get("/export.csv", params={"q": "dijaspora", "sep": "comma"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert response.content.startswith("\ufeff".encode("utf-8"))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["published", "outlet", "title"]
+    assert rows[0][:4] == ["Објављено (Europe/Belgrade)", "Медиј", "Група медија", "Наслов"]
     assert len(rows) - 1 == 4 + 5 + 1100  # no cap
-    titles = {r[2] for r in rows[1:]}
+    titles = {r[3] for r in rows[1:]}
     assert {"'=HYPERLINK(\"http://x\")", "'+1+1", "'-2", "'@SUM(A1)", "'\tdijaspora"} <= titles
     assert not any(t.startswith(("=", "+", "-", "@", "\t")) for t in titles)
     assert any(e["action"] == "export" and "dijaspora" in e["detail"] for e in audit_entries(web_db))
