@@ -361,7 +361,7 @@ class SampleWeb:
         self._bind_all()
         for outlet in self.outlets:
             server = self._servers[outlet.id]
-            server.site = Site(outlet, [a for a in self.articles if a.outlet_id == outlet.id], self.base_url(outlet.id))
+            server.site = self.site_for(outlet, [a for a in self.articles if a.outlet_id == outlet.id])
             thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL_S},
                                       name=f"sampleweb-{outlet.id}", daemon=True)
             thread.start()
@@ -369,6 +369,10 @@ class SampleWeb:
         logger.info("sample web serving %d outlets, %d articles on port %d",
                     len(self.outlets), len(self.articles), self.port)
         return self
+
+    def site_for(self, outlet: Outlet, articles: list[SampleArticle]) -> Site:
+        """The routing object of one outlet (subclasses serve other shapes, see ``sampleweb.fallbacks``)."""
+        return Site(outlet, articles, self.base_url(outlet.id))
 
     def _bind_all(self) -> None:
         """Bind the first address, then the same port on all others; retry from scratch on a clash."""
