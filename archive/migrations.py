@@ -455,3 +455,16 @@ ALTER TABLE pipeline_runs ADD COLUMN owner TEXT;
 MIGRATIONS.append(Migration(622, "raw pages: index on fetch time for retention", common="""
 CREATE INDEX raw_pages_fetched ON raw_pages (fetched_at);
 """))
+
+# Orchestration (600s): rendered digest files live in the archive, so the worker that sends a digest and the
+# web UI read the same bytes whichever worker rendered it (no shared disk between Celery workers is assumed).
+MIGRATIONS.append(Migration(600, "digests: rendered files stored in the archive", common="""
+CREATE TABLE digest_files (
+    digest_run_id BIGINT NOT NULL REFERENCES digest_runs (id) ON DELETE CASCADE,
+    fmt TEXT NOT NULL,
+    name TEXT NOT NULL,
+    content {blob} NOT NULL,
+    stored_at TEXT NOT NULL,
+    PRIMARY KEY (digest_run_id, fmt)
+);
+"""))

@@ -1,12 +1,13 @@
-"""Every 30 minutes: sync sources → discover (mapped per source group) → fetch → extract → tag → cluster → alerts."""
+"""Every 30 minutes: sync sources → per host partition (mapped): discover → fetch → extract → tag → then
+cluster → alerts → publish the `articles` asset (only when articles were added) → check the outlets."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import Asset, CronTriggerTimetable, dag, task
+from airflow.sdk import Asset, CronTriggerTimetable, dag, task, task_group
 
-from odjek.dag_defaults import DEFAULT_ARGS, START_DATE, TIMEZONE
+from odjek.dag_defaults import COLLECT_PARTITIONS, DAGRUN_TIMEOUTS, DEFAULT_ARGS, START_DATE, TIMEZONE
 
 ARTICLES = Asset(name="articles", uri="odjek://archive/articles")
 
@@ -17,6 +18,7 @@ ARTICLES = Asset(name="articles", uri="odjek://archive/articles")
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=DAGRUN_TIMEOUTS["collect"],
     default_args=DEFAULT_ARGS,
     tags=["odjek", "collect"],
     doc_md=__doc__,
@@ -26,46 +28,80 @@ def odjek_collect():
     def sync_sources() -> list[dict]:
         from odjek import tasks
 
-        return tasks.sync_sources()
+        return tasks.sync_sources(COLLECT_PARTITIONS)
 
-    @task
-    def discover(unit: dict) -> dict:
-        from odjek import tasks
+    # One mapped instance per host partition: each owns whole hosts, so per-host delay and concurrency hold
+    # however many workers run partitions side by side; a partition's stages follow each other directly.
+    @task_group
+    def crawl(unit: dict):
+        @task
+        def discover(unit: dict) -> dict:
+            from odjek import tasks
 
-        return tasks.discover_group(unit)
+            return tasks.run_partition_stage("discover", unit)
 
-    @task(execution_timeout=dt.timedelta(hours=1))
-    def fetch() -> dict:
-        from odjek import tasks
+        @task(execution_timeout=dt.timedelta(hours=1))
+        def fetch(unit: dict) -> dict:
+            from odjek import tasks
 
-        return tasks.run_stage("fetch")
+            return tasks.run_partition_stage("fetch", unit)
 
-    @task
-    def extract() -> dict:
-        from odjek import tasks
+        @task
+        def extract(unit: dict) -> dict:
+            from odjek import tasks
 
-        return tasks.run_stage("extract")
+            return tasks.run_partition_stage("extract", unit)
 
-    @task
-    def tag() -> dict:
-        from odjek import tasks
+        @task
+        def tag(unit: dict) -> dict:
+            from odjek import tasks
 
-        return tasks.run_stage("tag")
+            return tasks.run_partition_stage("tag", unit)
 
-    @task
+        discovered, fetched = discover(unit), fetch(unit)
+        tagged = tag(unit)
+        discovered >> fetched >> extract(unit) >> tagged
+        return {"discovered": discovered, "fetched": fetched, "tagged": tagged}
+
+    # Clustering is global (a story spans outlets); it runs once whatever happened to single partitions.
+    @task(trigger_rule="all_done")
     def cluster() -> dict:
         from odjek import tasks
 
         return tasks.run_stage("cluster")
 
-    @task(outlets=[ARTICLES])
+    @task
     def alerts() -> dict:
         from odjek import tasks
 
         return tasks.run_stage("alerts")
 
-    discovered = discover.expand(unit=sync_sources())
-    discovered >> fetch() >> extract() >> tag() >> cluster() >> alerts()
+    @task(outlets=[ARTICLES])
+    def publish(tagged: list[dict]) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from odjek import tasks
+
+        added = tasks.articles_added(list(tagged))
+        if not added:
+            # A skipped task emits no asset event: consumers of `articles` run only when there is news.
+            raise AirflowSkipException("no articles added in this run")
+        return {"articles": added}
+
+    # Last, after all work is kept: a run in which an outlet (or every outlet) delivered only errors is failed.
+    @task(trigger_rule="all_done", retries=0)
+    def check_sources(discovered: list[dict], fetched: list[dict], dag_run=None) -> dict:
+        from odjek import tasks
+
+        return tasks.check_sources([d for d in discovered if d], [f for f in fetched if f],
+                                   tasks.fired_at(dag_run))
+
+    crawled = crawl.expand(unit=sync_sources())
+    clustered = cluster()
+    crawled["tagged"] >> clustered
+    published = publish(crawled["tagged"])
+    clustered >> alerts() >> published
+    published >> check_sources(crawled["discovered"], crawled["fetched"])
 
 
 odjek_collect()

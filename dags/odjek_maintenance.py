@@ -6,7 +6,7 @@ import datetime as dt
 
 from airflow.sdk import CronTriggerTimetable, dag, task
 
-from odjek.dag_defaults import DEFAULT_ARGS, START_DATE, TIMEZONE
+from odjek.dag_defaults import DAGRUN_TIMEOUTS, DEFAULT_ARGS, START_DATE, TIMEZONE
 
 
 @dag(
@@ -15,22 +15,25 @@ from odjek.dag_defaults import DEFAULT_ARGS, START_DATE, TIMEZONE
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=DAGRUN_TIMEOUTS["maintenance"],
     default_args=DEFAULT_ARGS,
     tags=["odjek", "maintenance"],
     doc_md=__doc__,
 )
 def odjek_maintenance():
+    # Keyed on when the run fires (data interval end / run_after), never on the logical date, which is a
+    # day earlier for a scheduled run and absent for a manual run triggered without one.
     @task
-    def source_health(logical_date=None) -> dict:
+    def source_health(dag_run=None) -> dict:
         from odjek import tasks
 
-        return tasks.source_health_alerts(logical_date)
+        return tasks.source_health_alerts(tasks.fired_at(dag_run))
 
     @task
-    def retain_raw_pages(logical_date=None) -> dict:
+    def retain_raw_pages(dag_run=None) -> dict:
         from odjek import tasks
 
-        return tasks.retain_raw_pages(logical_date)
+        return tasks.retain_raw_pages(tasks.fired_at(dag_run))
 
     @task
     def index_upkeep() -> dict:

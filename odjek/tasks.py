@@ -35,14 +35,46 @@ def _report_dict(report) -> dict[str, Any]:
             "failed": report.failed, "seconds": round(report.seconds, 2), "per_source": report.per_source}
 
 
-def sync_sources() -> list[dict[str, Any]]:
-    """Validate and store the configured outlets; return one work unit per source group for mapping."""
+def fired_at(dag_run: Any) -> dt.datetime:
+    """When a DAG run fires: its data interval end, else (manual run without logical date) its ``run_after``.
+
+    For a scheduled, backfilled or cleared run of a CronTriggerTimetable both are the firing moment; the
+    logical date is one interval earlier and must not be read as "today". A manual run triggered with a
+    logical date X gets the interval (X - interval, X), so X is treated as its firing moment.
+    """
+    end = getattr(dag_run, "data_interval_end", None)
+    moment = end or getattr(dag_run, "run_after", None)
+    if moment is None:
+        raise ValueError(f"DAG run {getattr(dag_run, 'run_id', '?')} has neither a data interval nor run_after")
+    return moment
+
+
+def host_partitions(sources: list, count: int) -> list[dict[str, Any]]:
+    """Spread enabled outlets over at most ``count`` partitions so that no host is in two of them.
+
+    Outlets sharing a host are kept together (one Scrapy process then enforces that host's delay and
+    concurrency), and the largest host groups are placed first on the least-loaded partition.
+    """
+    # Outlets that share any host end up in one component, merged as they are met.
+    components: list[tuple[set[str], set[str]]] = []  # (source ids, hosts)
+    for source in (s for s in sources if s.enabled):
+        ids, hosts = {source.id}, set(source.hosts) or {f"source:{source.id}"}
+        touching = [c for c in components if c[1] & hosts]
+        for c in touching:
+            ids |= c[0]
+            hosts |= c[1]
+        components = [c for c in components if not (c[1] & hosts)] + [(ids, hosts)]
+    groups = sorted((ids for ids, _ in components), key=lambda c: (-len(c), sorted(c)))
+    slots: list[list[str]] = [[] for _ in range(max(1, min(count, len(groups))))]
+    for component in groups:
+        min(slots, key=len).extend(sorted(component))
+    return [{"partition": i, "source_ids": sorted(ids)} for i, ids in enumerate(slots) if ids]
+
+
+def sync_sources(partitions: int = 8) -> list[dict[str, Any]]:
+    """Validate and store the configured outlets; return the host partitions the crawl tasks are mapped over."""
     ctx = _context(sync=True)
-    groups: dict[str, list[str]] = {}
-    for source in ctx.sources:
-        if source.enabled:
-            groups.setdefault(source.group.value, []).append(source.id)
-    return [{"group": group, "source_ids": ids} for group, ids in sorted(groups.items())]
+    return host_partitions(ctx.sources, partitions)
 
 
 def run_stage(name: str, source_ids: list[str] | None = None) -> dict[str, Any]:
@@ -55,34 +87,99 @@ def run_stage(name: str, source_ids: list[str] | None = None) -> dict[str, Any]:
     return _report_dict(report)
 
 
-def discover_group(unit: dict[str, Any]) -> dict[str, Any]:
-    """Discover new article URLs for one source group (a mapped task)."""
-    result = run_stage("discover", unit["source_ids"])
-    result["group"] = unit["group"]
+def run_partition_stage(name: str, unit: dict[str, Any]) -> dict[str, Any]:
+    """One stage over one host partition of the frontier (a mapped task)."""
+    result = run_stage(name, unit["source_ids"])
+    result["partition"] = unit.get("partition")
+    result["source_ids"] = list(unit["source_ids"])
     return result
 
 
-def digest_period(kind: str, logical_date: dt.datetime, timezone: str) -> dt.date:
-    """First day of the period a digest run at ``logical_date`` covers: yesterday, or last Monday–Sunday."""
-    from reports.periods import previous_day, previous_week
-
-    period = previous_day(logical_date, timezone) if kind == "daily" else previous_week(logical_date, timezone)
-    return period.start
+def discover_group(unit: dict[str, Any]) -> dict[str, Any]:
+    """Discover new article URLs for one partition of outlets (a mapped task)."""
+    return run_partition_stage("discover", unit)
 
 
-def render_digest(kind: str, logical_date: dt.datetime) -> dict[str, Any]:
-    """Render the digest of the period before ``logical_date`` (HTML and PDF); idempotent per period."""
+class SourcesFailed(Exception):
+    """Outlets delivered nothing in this run because of errors; ``alert_key`` makes the alert once a day."""
+
+    def __init__(self, message: str, alert_key: str, every_source: bool):
+        super().__init__(message)
+        self.alert_key = alert_key
+        self.every_source = every_source
+
+
+def failed_sources(discovered: list[dict], fetched: list[dict]) -> tuple[list[str], list[str]]:
+    """(outlets that failed in this run, outlets that were tried): failed = errors and nothing delivered."""
+    tried: set[str] = set()
+    failed: set[str] = set()
+    delivered: set[str] = set()
+    for result in discovered or []:
+        tried.update(result.get("source_ids", []))
+        for source_id, counts in (result.get("per_source") or {}).items():
+            if counts.get("errors") and not counts.get("discovered"):
+                failed.add(source_id)
+            elif counts.get("discovered"):
+                delivered.add(source_id)
+    for result in fetched or []:
+        for source_id, counts in (result.get("per_source") or {}).items():
+            if counts.get("fetched"):
+                delivered.add(source_id)
+                failed.discard(source_id)
+            elif counts.get("failed") and source_id not in delivered:
+                failed.add(source_id)
+    return sorted(failed), sorted(tried)
+
+
+def check_sources(discovered: list[dict], fetched: list[dict], fired: dt.datetime) -> dict[str, Any]:
+    """Fail the collect run when an outlet (or every outlet) delivered nothing but errors, after all work is done."""
+    from odjek.settings import load_settings
+    from odjek.stages.alerts import batch_key_names
+    from reports.periods import data_date
+
+    failed, tried = failed_sources(discovered, fetched)
+    if not failed:
+        return {"sources": len(tried), "failed": []}
+    every = len(failed) == len(tried)
+    settings = load_settings()
+    key = f"{data_date(fired, settings.timezone).isoformat()}:{batch_key_names(failed)}"
+    what = f"all {len(tried)} sources" if every else f"{len(failed)} of {len(tried)} sources"
+    raise SourcesFailed(f"{what} failed in this run: {', '.join(failed)}", key, every)
+
+
+def articles_added(tagged: list[dict]) -> int:
+    """Articles this run made ready (tagged), summed over the partitions."""
+    return sum(int(r.get("succeeded", 0)) for r in tagged or [])
+
+
+def digest_period(kind: str, fired: dt.datetime, timezone: str) -> dt.date:
+    """First day of the period a digest run firing at ``fired`` covers: yesterday, or last Monday–Sunday."""
+    from reports.periods import covered_period
+
+    return covered_period(kind, fired, timezone).start
+
+
+def render_digest(kind: str, fired: dt.datetime) -> dict[str, Any]:
+    """Render the digest of the period before ``fired`` (HTML and PDF), store the files in the archive."""
+    from pathlib import Path
+
+    from archive.digest_files import store_digest_file
     from reports.digest import render_digest as render
 
     settings, db = _settings_and_archive()
-    start = digest_period(kind, logical_date, settings.timezone)
+    start = digest_period(kind, fired, settings.timezone)
     run = render(settings, db, kind, start)
+    for fmt, value in (("html", run.html_path), ("pdf", run.pdf_path)):
+        if value:
+            path = Path(value)
+            store_digest_file(db, run.id, fmt, path.name, path.read_bytes())
     return {"id": run.id, "kind": kind, "period_start": start.isoformat(), "html": run.html_path,
             "pdf": run.pdf_path, "status": run.status}
 
 
 def send_digest(rendered: dict[str, Any]) -> dict[str, Any]:
     """Send a rendered digest once per recipient (a retried task sends nothing twice); held digests wait."""
+    from archive.digest_files import restore_digest_files
     from reports.digest import get_run, send_digest as send
 
     settings, db = _settings_and_archive()
@@ -90,6 +187,8 @@ def send_digest(rendered: dict[str, Any]) -> dict[str, Any]:
     if run.status == "held":
         LOGGER.info("digest %s %s is held for review; not sent", run.kind, run.period_start)
         return {"sent": 0, "held": True}
+    # This worker may not be the one that rendered: the attached PDF comes from the archive's copy.
+    restore_digest_files(db, run.id, {"html": run.html_path, "pdf": run.pdf_path})
     deliveries = send(settings, db, run)
     failed = [d for d in deliveries if d.state == "failed"]
     if failed:
@@ -98,23 +197,23 @@ def send_digest(rendered: dict[str, Any]) -> dict[str, Any]:
             "skipped": sum(d.state == "skipped" for d in deliveries)}
 
 
-def source_health_alerts(logical_date: dt.datetime) -> dict[str, Any]:
-    """Compute source health and alert operators (once a day per set) about sources that went silent."""
+def source_health_alerts(fired: dt.datetime) -> dict[str, Any]:
+    """Compute source health and alert operators (once per data date per set) about sources that went silent."""
     from archive.health import source_health
     from odjek.stages.alerts import silent_source_alert
 
     settings, db = _settings_and_archive()
-    health = source_health(db, settings, logical_date)
-    outcome = silent_source_alert(settings, db, logical_date)
+    health = source_health(db, settings, fired)
+    outcome = silent_source_alert(settings, db, fired)
     return {"sources": len(health), "flagged": [h.source_id for h in health if h.flagged], "alert": outcome}
 
 
-def retain_raw_pages(logical_date: dt.datetime) -> dict[str, Any]:
-    """Drop raw HTML older than the retention period (articles stay); keyed on the run's logical date."""
+def retain_raw_pages(fired: dt.datetime) -> dict[str, Any]:
+    """Drop raw HTML older than the retention period before the run's firing moment (articles stay)."""
     from archive.db import iso
 
     settings, db = _settings_and_archive()
-    cutoff = logical_date - dt.timedelta(days=settings.raw_retention_days)
+    cutoff = fired - dt.timedelta(days=settings.raw_retention_days)
     with db.transaction() as tx:
         cur = tx.execute("DELETE FROM raw_pages WHERE fetched_at < ?", (iso(cutoff),))
         deleted = cur.rowcount or 0
@@ -135,14 +234,91 @@ def index_upkeep() -> dict[str, Any]:
     return {"dialect": db.dialect}
 
 
-def alert_failure(context: dict) -> None:
-    """Airflow on_failure_callback: one email to operators per failed task try, via the project's mail path."""
+# The Airflow 3 supervisor kills the task process [core] task_success_overtime (20 s) after the task ends,
+# callbacks included: the whole alert path must finish well inside that, whatever the SMTP relay does.
+ALERT_SMTP_DEADLINE_S = 8.0
+
+
+def operator_message(settings, subject: str, body: str) -> "EmailMessage":
+    """An operator alert with the headers every mail needs (From, To, Date, Message-ID)."""
     from email.message import EmailMessage
+    from email.utils import formatdate, make_msgid
 
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.mail_from
+    message["To"] = ", ".join(settings.ops_recipients)
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = make_msgid(domain=settings.mail_from.rsplit("@", 1)[-1])
+    message.set_content(body)
+    return message
+
+
+def _send_within(settings, message, recipients: list[str], deadline_s: float) -> str | None:
+    """One SMTP hand-over in a helper thread, waited for at most ``deadline_s``; returns the error or None."""
+    import threading
+
+    from reports.mailer import smtp_send
+
+    outcome: dict[str, str | None] = {}
+
+    def attempt() -> None:
+        try:
+            smtp_send(settings, message, recipients)
+            outcome["error"] = None
+        except Exception as exc:  # noqa: BLE001 - reported to the caller as the send's error
+            outcome["error"] = f"{type(exc).__name__}: {exc}"
+
+    worker = threading.Thread(target=attempt, name="odjek-ops-alert", daemon=True)
+    worker.start()
+    worker.join(deadline_s)
+    if worker.is_alive():
+        return f"no answer from {settings.smtp_host}:{settings.smtp_port} within {deadline_s:.0f} s"
+    return outcome.get("error")
+
+
+def send_operator_alert(settings, message, *, kind: str, period: str,
+                        deadline_s: float = ALERT_SMTP_DEADLINE_S) -> str:
+    """Record an operator alert durably, then try to mail it once, bounded in time; returns what happened.
+
+    The .eml goes to the outbox first (no database, no network), so a dead relay or archive loses nothing.
+    The send is claimed once per (kind, period) like every mail, and the claim always ends sent or failed.
+    """
+    from reports.mailer import claim_send, write_outbox
+
+    recipients = list(settings.ops_recipients)
+    path = write_outbox(settings, message, f"{kind}-{period}")
+    if not settings.smtp_host:
+        LOGGER.info("operator alert %s written to %s", kind, path)
+        return f"written {path}"
+    from archive import open_archive
+    from archive.db import iso, utcnow
+
+    db = open_archive(settings.resolved_database_url)
+    recipient = ",".join(recipients)
+    if not claim_send(db, kind, period, recipient):
+        LOGGER.info("operator alert %s %s already sent; copy kept at %s", kind, period, path)
+        return "skipped"
+    error = _send_within(settings, message, recipients, deadline_s)
+    with db.transaction() as tx:
+        tx.execute("UPDATE sends SET state = ?, error = ?, message_id = ?, sent_at = ?, attempts = attempts + 1"
+                   " WHERE kind = ? AND period = ? AND recipient = ?",
+                   ("failed" if error else "sent", error, message["Message-ID"], None if error else iso(utcnow()),
+                    kind, period, recipient))
+    if error:
+        LOGGER.error("operator alert %s not mailed (%s); the message is kept at %s", kind, error, path)
+        return f"failed: {error}"
+    path.unlink(missing_ok=True)  # delivered: the outbox keeps only what still needs a human
+    return "sent"
+
+
+def alert_failure(context: dict) -> None:
+    """Airflow on_failure_callback: one bounded operator alert per failed task try (the .eml is always kept).
+
+    An outlet failure raised by the collect run's check is alerted once a day per set of failed outlets.
+    """
     from odjek.settings import load_settings
-    from reports.mailer import deliver
 
-    settings = load_settings()
     ti = context.get("task_instance") or context.get("ti")
     dag_id = getattr(ti, "dag_id", "?")
     task_id = getattr(ti, "task_id", "?")
@@ -150,17 +326,17 @@ def alert_failure(context: dict) -> None:
     try_number = getattr(ti, "try_number", 0)
     log_url = getattr(ti, "log_url", "") or ""
     exception = context.get("exception")
+    LOGGER.error("task %s.%s failed in run %s (try %s): %s", dag_id, task_id, run_id, try_number, exception)
+    settings = load_settings()
     if not settings.ops_recipients:
-        LOGGER.error("task %s.%s failed (%s) and no ODJEK_OPS_RECIPIENTS are set", dag_id, task_id, exception)
+        LOGGER.error("no ODJEK_OPS_RECIPIENTS are set: the failure of %s.%s is only logged", dag_id, task_id)
         return
-    message = EmailMessage()
-    message["Subject"] = f"[Odjek] task failed: {dag_id}.{task_id} ({run_id})"
-    message.set_content(
+    message = operator_message(
+        settings, f"[Odjek] task failed: {dag_id}.{task_id} ({run_id})",
         f"DAG: {dag_id}\nTask: {task_id}\nRun: {run_id}\nTry: {try_number}\n"
         f"Error: {type(exception).__name__ if exception else '?'}: {exception}\nLog: {log_url}\n")
-    from archive import open_archive
-
-    # Opened only now: when the archive itself is what failed, the log line above still gets out.
-    db = open_archive(settings.resolved_database_url)
-    deliver(settings, db, message, kind="ops:task-failure", period=f"{dag_id}/{run_id}/{task_id}/{try_number}",
-            recipients=settings.ops_recipients)
+    if isinstance(exception, SourcesFailed):
+        kind, period = "ops:sources-failed", exception.alert_key
+    else:
+        kind, period = "ops:task-failure", f"{dag_id}/{run_id}/{task_id}/{try_number}"
+    send_operator_alert(settings, message, kind=kind, period=period)

@@ -88,17 +88,35 @@ def parse_day(text: str) -> dt.date:
         raise ValueError(f"not a date {text!r}: write it like 2026-03-16") from None
 
 
-def _local(logical_dt: dt.datetime, tz: str) -> dt.datetime:
-    if logical_dt.tzinfo is None:
-        logical_dt = logical_dt.replace(tzinfo=dt.UTC)
-    return logical_dt.astimezone(ZoneInfo(tz))
+def _local(moment: dt.datetime, tz: str) -> dt.datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo(tz))
 
 
-def previous_day(logical_dt: dt.datetime, tz: str = "Europe/Belgrade") -> Period:
-    """The calendar day before the local date of an Airflow logical date (never ``now()``)."""
-    return daily_period(_local(logical_dt, tz).date() - dt.timedelta(days=1), tz)
+def previous_day(fired_at: dt.datetime, tz: str = "Europe/Belgrade") -> Period:
+    """The calendar day before the local date of the moment a digest run fires (never ``now()``).
+
+    ``fired_at`` is the run's ``run_after`` / data interval end, NOT its Airflow logical date: for a
+    CronTriggerTimetable with an interval the logical date is one interval earlier than the firing.
+    """
+    return daily_period(_local(fired_at, tz).date() - dt.timedelta(days=1), tz)
 
 
-def previous_week(logical_dt: dt.datetime, tz: str = "Europe/Belgrade") -> Period:
-    """The Monday–Sunday week before the week of an Airflow logical date."""
-    return weekly_period(_local(logical_dt, tz).date() - dt.timedelta(days=7), tz)
+def previous_week(fired_at: dt.datetime, tz: str = "Europe/Belgrade") -> Period:
+    """The Monday–Sunday week before the week of the moment a digest run fires."""
+    return weekly_period(_local(fired_at, tz).date() - dt.timedelta(days=7), tz)
+
+
+def covered_period(kind: str, fired_at: dt.datetime, tz: str = "Europe/Belgrade") -> Period:
+    """The period a digest run firing at ``fired_at`` reports on: yesterday, or last Monday–Sunday."""
+    if kind == "daily":
+        return previous_day(fired_at, tz)
+    if kind == "weekly":
+        return previous_week(fired_at, tz)
+    raise ValueError(f"unknown digest kind {kind!r}: use daily or weekly")
+
+
+def data_date(moment: dt.datetime, tz: str = "Europe/Belgrade") -> dt.date:
+    """The local calendar date of a moment: the key of once-a-day operator alerts, whoever evaluates them."""
+    return _local(moment, tz).date()

@@ -12,19 +12,23 @@ import html
 import importlib.util
 import logging
 from email.message import EmailMessage
+from email.utils import formatdate
+from zoneinfo import ZoneInfo
 
 from archive.db import Database, iso, utcnow
 from archive.search import SearchFilters, batch_key, iter_all, parse_query
-from archive.users import SavedSearch, due_saved_searches, get_user_by_id, mark_checked
+from archive.users import SavedSearch, due_saved_searches, get_user_by_id, language_of, mark_checked
 from odjek.runner import StageContext, StageReport
 from odjek.settings import Settings
 from reports.mailer import deliver
+from reports.periods import data_date
 
 NAME = "alerts"
 ORDER = 60
 LOGGER = logging.getLogger(__name__)
 
 MAX_LISTED_HITS = 50  # per mail; the rest are counted and linked
+SNIPPET_WORDS = 30
 
 
 def run(ctx: StageContext) -> StageReport:
@@ -71,7 +75,7 @@ def check_saved_search(settings: Settings, db: Database, saved: SavedSearch, now
     pending = new_matches(db, saved, now)
     mails = 0
     if pending and user is not None and user.email:
-        message = alert_message(settings, db, saved, pending)
+        message = alert_message(settings, db, saved, pending, language_of(db, user.id))
         results = deliver(settings, db, message, kind=f"alert:{saved.id}", period=batch_key(pending),
                           recipients=[user.email])
         if all(r.state in {"sent", "written", "skipped"} for r in results):
@@ -89,26 +93,55 @@ def check_saved_search(settings: Settings, db: Database, saved: SavedSearch, now
     return mails
 
 
-def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_ids: list[int]) -> EmailMessage:
-    """A plain-text and HTML mail listing the new matches with links to the web UI."""
+def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_ids: list[int],
+                  language: str | None = None) -> EmailMessage:
+    """A plain-text and HTML mail of the new matches in the user's UI language: title, outlet name, local time,
+    a snippet with the query's words marked, links to Odjek and the original, and a link to the search."""
     from archive.articles import get_articles
+    from archive.search import query_marks, snippet
+    from archive.sources import stored_sources
+    from web.i18n import LANGUAGES, default_language, translate
 
+    lang = language if language in LANGUAGES else default_language(settings.ui_language, settings.output_script)
+
+    def t(key: str, **values) -> str:
+        return translate(key, lang, **values)
+
+    zone = ZoneInfo(settings.timezone)
     articles = get_articles(db, article_ids[:MAX_LISTED_HITS])
+    outlets = {s.id: s.name for s in stored_sources(db)}
+    marks = query_marks(parse_query(saved.query).ast)
     base = settings.base_url.rstrip("/")
+    search_link = f"{base}/saved"
     msg = EmailMessage()
-    msg["Subject"] = f"Odjek: {len(article_ids)} new match(es) for “{saved.name}”"
-    lines = [f"New articles for your saved search “{saved.name}” ({saved.query}):", ""]
+    msg["Subject"] = t("alert_subject", name=saved.name, n=len(article_ids))
+    lines = [t("alert_intro", name=saved.name) + (f" ({saved.query})" if saved.query else "") + ":", ""]
     items = []
     for a in articles:
-        when = a.published.strftime("%Y-%m-%d %H:%M") if a.published else ""
-        lines.append(f"- {a.title} ({a.source_id}, {when})\n  {base}/article/{a.id}\n  original: {a.url}")
-        items.append(f'<li><a href="{html.escape(f"{base}/article/{a.id}")}">{html.escape(a.title or "")}</a>'
-                     f" — {html.escape(a.source_id)}, {html.escape(when)}</li>")
-    if len(article_ids) > len(articles):
-        lines.append(f"… and {len(article_ids) - len(articles)} more.")
+        when = a.published.astimezone(zone).strftime("%d.%m.%Y. %H:%M") if a.published else ""
+        outlet = outlets.get(a.source_id) or a.source_id
+        passages = snippet(a.text or "", marks, words=SNIPPET_WORDS, fragments=1)
+        text_snippet = " ".join(p.plain(("»", "«")) for p in passages)
+        html_snippet = " ".join(p.html() for p in passages)
+        original = a.url if (a.url or "").lower().startswith(("http://", "https://")) else ""
+        lines.append(f"• {a.title}\n  {outlet} · {when}\n  {text_snippet}\n  {base}/article/{a.id}"
+                     + (f"\n  {t('original')}: {original}" if original else "") + "\n")
+        items.append(f'<li><p><a href="{html.escape(f"{base}/article/{a.id}")}"><strong>{html.escape(a.title or "")}'
+                     f"</strong></a><br>{html.escape(outlet)} · {html.escape(when)}"
+                     + (f' · <a href="{html.escape(original)}">{html.escape(t("original"))}</a>' if original else "")
+                     + f"</p><p>{html_snippet}</p></li>")
+    more = len(article_ids) - len(articles)
+    if more > 0:
+        lines.append(t("alert_more", n=more) + f" {search_link}")
+    lines += ["", f"{t('alert_open_search')}: {search_link}", "", t("alert_footer")]
     msg.set_content("\n".join(lines))
-    msg.add_alternative(f"<p>New articles for your saved search “{html.escape(saved.name)}”:</p>"
-                        f"<ul>{''.join(items)}</ul>", subtype="html")
+    more_html = (f'<p>{html.escape(t("alert_more", n=more))} <a href="{html.escape(search_link)}">'
+                 f"{html.escape(search_link)}</a></p>") if more > 0 else ""
+    msg.add_alternative(
+        f'<html lang="{"en" if lang == "en" else "sr"}"><body>'
+        f"<p>{html.escape(t('alert_intro', name=saved.name))}:</p><ul>{''.join(items)}</ul>{more_html}"
+        f'<p><a href="{html.escape(search_link)}">{html.escape(t("alert_open_search"))}</a></p>'
+        f"<p><small>{html.escape(t('alert_footer'))}</small></p></body></html>", subtype="html")
     return msg
 
 
@@ -131,8 +164,10 @@ def silent_source_alert(settings: Settings, db: Database, now: dt.datetime) -> s
     msg["Subject"] = f"Odjek: {len(silent)} source(s) silent"
     msg.set_content("These sources have stopped delivering:\n\n" + "\n".join(lines)
                     + f"\n\nSource health: {settings.base_url.rstrip('/')}/sources\n")
-    # Once per day for the same set of silent sources: a source that stays silent is not re-announced every run.
-    period = f"{now.date().isoformat()}:{batch_key_names(sorted(h.source_id for h in silent))}"
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    # Once per local data date for the same set of silent sources, whoever evaluates it (each collect run, the
+    # daily maintenance run): a source that stays silent is not re-announced every run or twice a day.
+    period = f"{data_date(now, settings.timezone).isoformat()}:{batch_key_names(sorted(h.source_id for h in silent))}"
     deliver(settings, db, msg, kind="ops:silent-sources", period=period, recipients=settings.ops_recipients)
     return f"{len(silent)} silent: {', '.join(sorted(h.source_id for h in silent))}"
 

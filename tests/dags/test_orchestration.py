@@ -1,0 +1,320 @@
+"""Orchestration under the scheduler's rules: digest periods from when a run fires, bounded operator alerts,
+partitioned crawl work, failing runs when outlets fail, the `articles` asset only when articles were added."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import logging
+import socket
+import threading
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.dags.scheduled import run_scheduled, scheduled_info
+from tests.dags.test_dags import _dummy_sources, _import_sample, _no_retries, _settings_env
+
+BELGRADE = ZoneInfo("Europe/Belgrade")
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(REPO_ROOT / "dags"))
+
+
+@pytest.fixture(scope="module")
+def airflow_db():
+    from airflow.utils import db
+
+    db.resetdb()
+    return True
+
+
+def _fire(*args) -> dt.datetime:
+    import pendulum
+
+    return pendulum.datetime(*args, tz="Europe/Belgrade")
+
+
+def _mails(tmp_path):
+    return sorted((tmp_path / "var" / "outbox").glob("*.eml"))
+
+
+# Digest periods ---------------------------------------------------------------------------------------------
+
+def test_the_timetable_gives_a_scheduled_run_a_logical_date_one_interval_before_it_fires(dagbag):
+    info = scheduled_info(dagbag.dags["odjek_daily_digest"], _fire(2026, 3, 17, 7, 0))
+    assert info.logical_date == _fire(2026, 3, 16, 7, 0)
+    assert info.data_interval.end == info.run_after == _fire(2026, 3, 17, 7, 0)
+
+
+@pytest.mark.parametrize("how", ["scheduled", "backfill", "cleared", "manual with logical date",
+                                 "manual without logical date"])
+@pytest.mark.parametrize("dag_id, fires, period", [
+    ("odjek_daily_digest", (2026, 3, 17, 7, 0), "2026-03-16"),
+    ("odjek_weekly_digest", (2026, 3, 16, 8, 0), "2026-W11"),
+])
+def test_a_digest_run_mails_the_period_before_it_fires_however_it_was_created(
+        dagbag, airflow_db, monkeypatch, tmp_path, how, dag_id, fires, period):
+    from archive import open_archive
+
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)))
+    _import_sample(tmp_path)
+    dag = dagbag.dags[dag_id]
+    _no_retries(dag)
+    fire = _fire(*fires)
+    if how in {"scheduled", "backfill"}:
+        run = run_scheduled(dag, fire, monkeypatch, run_type=how)
+    elif how == "cleared":
+        run_scheduled(dag, fire, monkeypatch)
+        # Cleared and run again hours later: same run, same interval, same period (and nothing sent twice).
+        run = run_scheduled(dag, fire, monkeypatch)
+    elif how == "manual with logical date":
+        run = dag.test(logical_date=fire, run_after=fire.add(hours=5))
+    else:  # `airflow dags trigger` without -l, or the REST API with logical_date null
+        run = dag.test(logical_date=None, run_after=fire)
+        assert run.logical_date is None and run.data_interval_end is None
+    assert run.state == "success"
+    mails = _mails(tmp_path)
+    assert len(mails) == 1 and period in mails[0].name
+    message = email.message_from_bytes(mails[0].read_bytes())
+    assert message["Date"] and message["Subject"]
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    (row,) = db.query("SELECT id, period_start FROM digest_runs")
+    expected_start = "2026-03-16" if dag_id == "odjek_daily_digest" else "2026-03-09"
+    assert row["period_start"] == expected_start
+    stored = {r["fmt"]: bytes(r["content"]) for r in db.query(
+        "SELECT fmt, content FROM digest_files WHERE digest_run_id = ?", (row["id"],))}
+    assert stored["pdf"].startswith(b"%PDF") and b"<html" in stored["html"].lower()
+
+
+def test_maintenance_runs_without_a_logical_date(dagbag, airflow_db, monkeypatch, tmp_path):
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)))
+    _import_sample(tmp_path)
+    dag = dagbag.dags["odjek_maintenance"]
+    _no_retries(dag)
+    run = dag.test(logical_date=None, run_after=_fire(2026, 3, 17, 10, 0))
+    assert run.logical_date is None
+    assert run.state == "success"
+
+
+def _flag_silent(tmp_path, source_id="dagtest", runs=3):
+    from archive import open_archive
+    from archive.sources import SourceRun, record_source_run
+
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    for _ in range(runs):
+        record_source_run(db, SourceRun(source_id=source_id, stage="discover", errors=["connection refused"]))
+
+
+def test_the_silent_source_alert_is_mailed_once_per_data_date(dagbag, airflow_db, monkeypatch, tmp_path):
+    """Maintenance (03:30) and the collect run's alerts stage later the same day announce the same silence once."""
+    from odjek import tasks
+    from odjek.settings import load_settings
+    from odjek.stages.alerts import silent_source_alert
+
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)))
+    _import_sample(tmp_path)
+    _flag_silent(tmp_path)
+    dag = dagbag.dags["odjek_maintenance"]
+    _no_retries(dag)
+    run = run_scheduled(dag, _fire(2026, 3, 17, 3, 30), monkeypatch)
+    assert run.state == "success"
+    settings = load_settings()
+    _, db = tasks._settings_and_archive()
+    assert silent_source_alert(settings, db, _fire(2026, 3, 17, 23, 30)).startswith("1 silent")
+    mails = [m for m in _mails(tmp_path) if "silent" in m.name]
+    assert len(mails) == 1, [m.name for m in mails]
+    assert "2026-03-17" in mails[0].name
+    assert email.message_from_bytes(mails[0].read_bytes())["Date"]
+    silent_source_alert(settings, db, _fire(2026, 3, 18, 0, 30))  # the next local day announces it again
+    assert len([m for m in _mails(tmp_path) if "silent" in m.name]) == 2
+
+
+# Operator alerts that survive a hung relay ---------------------------------------------------------------------
+
+class SilentRelay:
+    """A TCP server on loopback that accepts connections and never sends the SMTP greeting."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.fixture
+def silent_relay():
+    relay = SilentRelay()
+    yield relay
+    relay.close()
+
+
+def test_a_failure_alert_through_a_hung_relay_is_kept_in_the_outbox_and_logged(
+        monkeypatch, tmp_path, silent_relay, caplog):
+    from archive import open_archive
+    from odjek import tasks
+
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)),
+                  ODJEK_SMTP_HOST="127.0.0.1", ODJEK_SMTP_PORT=str(silent_relay.port), ODJEK_SMTP_STARTTLS="0")
+
+    class TI:
+        dag_id, task_id, run_id, try_number, log_url = "odjek_maintenance", "index_upkeep", "scheduled__x", 1, ""
+
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="odjek.tasks"):
+        tasks.alert_failure({"ti": TI(), "exception": RuntimeError("index upkeep exploded")})
+    elapsed = time.monotonic() - started
+    # The limit that matters: the supervisor kills the task process 20 s after the task ends.
+    assert elapsed < 20, f"alert path took {elapsed:.1f}s"
+    assert silent_relay.accepted, "the alert must have tried the relay"
+    (eml,) = _mails(tmp_path)
+    message = email.message_from_bytes(eml.read_bytes())
+    assert message["Date"] and "index_upkeep" in message["Subject"] and message["To"] == "ops@example.org"
+    assert "index upkeep exploded" in message.get_payload(decode=True).decode()
+    assert any(r.levelno == logging.ERROR and "not mailed" in r.getMessage() for r in caplog.records)
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    states = [r["state"] for r in db.query("SELECT state FROM sends")]
+    assert states == ["failed"]
+
+
+def test_a_failing_task_with_a_hung_relay_finishes_and_keeps_the_alert(
+        dagbag, airflow_db, monkeypatch, tmp_path, silent_relay):
+    from archive import open_archive
+    from odjek import tasks
+
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)),
+                  ODJEK_SMTP_HOST="127.0.0.1", ODJEK_SMTP_PORT=str(silent_relay.port), ODJEK_SMTP_STARTTLS="0")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("index upkeep exploded")
+
+    monkeypatch.setattr(tasks, "index_upkeep", broken)
+    dag = dagbag.dags["odjek_maintenance"]
+    _no_retries(dag)
+    started = time.monotonic()
+    run = run_scheduled(dag, _fire(2026, 3, 19, 3, 30), monkeypatch)
+    elapsed = time.monotonic() - started
+    assert run.state == "failed"
+    assert elapsed < 60, f"a failed run with a hung relay took {elapsed:.1f}s"
+    mails = [m for m in _mails(tmp_path) if "task-failure" in m.name]
+    assert len(mails) == 1 and "index_upkeep" in mails[0].name
+    assert email.message_from_bytes(mails[0].read_bytes())["Date"]
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    assert db.scalar("SELECT COUNT(*) FROM sends WHERE state = 'claimed'") == 0
+    assert db.scalar("SELECT COUNT(*) FROM sends WHERE kind = 'ops:task-failure' AND state = 'failed'") == 1
+
+
+# Collect: partitions, failing outlets, the articles asset, timeouts ---------------------------------------------
+
+def _sources(**hosts):
+    from schemas.config import Source
+
+    return [Source(id=sid, name=sid, country="RS", languages=["sr"], group="domestic",
+                   feeds=[f"http://{host}/feed.xml"]) for sid, host in hosts.items()]
+
+
+def test_host_partitions_keep_every_host_in_one_partition_and_spread_the_rest():
+    from odjek.tasks import host_partitions
+
+    sources = _sources(a="a.rs", b="b.rs", c="c.rs", d="d.rs", e="a.rs", f="f.rs")
+    parts = host_partitions(sources, 4)
+    assert len(parts) == 4
+    owner = {sid: p["partition"] for p in parts for sid in p["source_ids"]}
+    assert sorted(owner) == ["a", "b", "c", "d", "e", "f"]
+    assert owner["a"] == owner["e"], "two outlets on one host must share a partition"
+    assert max(len(p["source_ids"]) for p in parts) == 2
+    assert len(host_partitions(sources, 1)) == 1
+    assert len(host_partitions(sources, 50)) == 5  # no more partitions than host groups
+
+
+def test_dags_have_run_timeouts(dagbag):
+    for dag in dagbag.dags.values():
+        assert dag.dagrun_timeout is not None and dag.dagrun_timeout.total_seconds() > 0, dag.dag_id
+    collect = dagbag.dags["odjek_collect"]
+    assert collect.dagrun_timeout <= dt.timedelta(hours=2)
+
+
+def _asset_events(dag_id: str, run_id: str) -> int:
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    with create_session() as session:
+        return session.scalar(select(func.count()).select_from(AssetEvent).where(
+            AssetEvent.source_dag_id == dag_id, AssetEvent.source_run_id == run_id))
+
+
+def _task_states(run) -> dict[str, list[str]]:
+    states: dict[str, list[str]] = {}
+    for ti in run.get_task_instances():
+        states.setdefault(ti.task_id, []).append(str(ti.state))
+    return states
+
+
+def test_a_collect_run_where_every_outlet_fails_is_failed_and_publishes_no_articles(
+        dagbag, airflow_db, monkeypatch, tmp_path):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n"
+                       "  - {id: stopped1, name: Stopped 1, country: RS, languages: [sr], group: domestic,"
+                       " feeds: ['http://127.0.0.1:9/feed']}\n"
+                       "  - {id: stopped2, name: Stopped 2, country: RS, languages: [sr], group: regional,"
+                       " feeds: ['http://127.0.0.2:9/feed']}\n", encoding="utf-8")
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(sources), ODJEK_DOWNLOAD_TIMEOUT_S="2")
+    dag = dagbag.dags["odjek_collect"]
+    _no_retries(dag)
+    run = run_scheduled(dag, _fire(2026, 3, 17, 9, 30), monkeypatch)
+    states = _task_states(run)
+    assert run.state == "failed"
+    assert states["check_sources"] == ["failed"]
+    assert states["crawl.discover"] == ["success", "success"]  # two host partitions, each crawled
+    assert states["publish"] == ["skipped"]
+    assert _asset_events("odjek_collect", run.run_id) == 0
+    mails = [m for m in _mails(tmp_path) if "sources-failed" in m.name]
+    assert len(mails) == 1
+    body = email.message_from_bytes(mails[0].read_bytes()).get_payload(decode=True).decode()
+    assert "all 2 sources failed" in body and "stopped1" in body and "stopped2" in body
+
+
+def test_collect_spreads_the_sample_web_over_host_partitions_and_publishes_articles(
+        dagbag, airflow_db, monkeypatch, tmp_path):
+    from archive import open_archive
+    from sampleweb.server import serve
+
+    with serve(port=0) as web:
+        sources = tmp_path / "sources.yaml"
+        web.write_sources(sources)
+        _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(sources), ODJEK_DOWNLOAD_DELAY_S="0",
+                      ODJEK_DOWNLOAD_TIMEOUT_S="3")
+        dag = dagbag.dags["odjek_collect"]
+        _no_retries(dag)
+        run = run_scheduled(dag, _fire(2026, 3, 17, 6, 0), monkeypatch)
+    states = _task_states(run)
+    for name in ("crawl.discover", "crawl.fetch", "crawl.extract", "crawl.tag"):
+        assert len(states[name]) > 1 and set(states[name]) == {"success"}, (name, states[name])
+    assert states["publish"] == ["success"]
+    assert _asset_events("odjek_collect", run.run_id) == 1
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    assert db.scalar("SELECT COUNT(*) FROM articles WHERE tagged_at IS NOT NULL") >= 100
+    assert states["check_sources"] == ["success"]
