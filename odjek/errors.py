@@ -1,7 +1,8 @@
 """Errors the CLI reports as one line, and the exit statuses of ``odjek`` (documented in docs/operations.md).
 
 0 done; 1 an unexpected internal error (a bug: traceback); 2 bad usage, bad input, bad configuration or an
-unreachable store; 3 a pipeline stage failed as a whole; 4 every source failed in a run; 5 mail not delivered.
+unreachable store; 3 a pipeline stage failed as a whole; 4 every source failed in a run; 5 mail not delivered;
+6 the go-live probe found a source with no working path.
 """
 
 EXIT_OK = 0
@@ -10,6 +11,7 @@ EXIT_USAGE = 2
 EXIT_STAGE_FAILED = 3
 EXIT_ALL_SOURCES_FAILED = 4
 EXIT_NOT_DELIVERED = 5
+EXIT_SOURCE_UNAVAILABLE = 6
 
 
 class OdjekError(Exception):

@@ -102,7 +102,7 @@ class FallbackSite(Site):
         if self.shape == "feed_moved" and path == "/feed/":
             return Response(301, {"Location": self.base + self.outlet.feeds[0], "Content-Type": "text/html"},
                             b"<html><body>Moved Permanently</body></html>\n")
-        if self.shape == "news_sitemap_only" and path == "/sitemap/news.xml":
+        if path in self.outlet.sitemaps and path != "/sitemap-news.xml":  # news sitemaps at CMS-specific paths
             xml = render.news_sitemap(self.outlet, self.listed, self.base)
             return text_response(200, xml, XML_TYPES["sitemap"], conditional=True)
         if path == "/robots.txt" and self.shape == "news_sitemap_only":
