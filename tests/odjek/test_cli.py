@@ -89,7 +89,9 @@ def test_sources_check_names_file_and_line_of_broken_yaml(env):
 def test_sources_check_passes_on_the_bundled_configuration(env):
     result = CliRunner().invoke(main, ["sources", "check"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("ok: ")
+    lines = result.output.splitlines()
+    assert lines[-1].startswith("ok: ") and "unverified URL(s)" in lines[-1]
+    assert all(line.startswith("unverified: ") for line in lines[:-1])
 
 
 def test_unknown_stage_is_a_clean_usage_error(env):
@@ -106,3 +108,17 @@ def test_init_reports_the_schema_version(env):
     assert result.exit_code == 0
     info = json.loads(result.output)
     assert info["dialect"] == "sqlite" and info["schema_version"] >= 1
+
+
+def test_sources_check_lists_unverified_urls_and_refuses_unmarked_ones(env):
+    path = env / "s.yaml"
+    path.write_text("sources:\n  - {id: a, name: A, country: RS, languages: [sr], group: domestic,"
+                    " feeds: ['https://a.example/feed'], unverified: true}\n"
+                    "  - {id: b, name: B, country: RS, languages: [sr], group: domestic,"
+                    " feeds: ['https://b.example/feed']}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["sources", "check", "--sources", str(path)])
+    assert result.exit_code == 2
+    assert "b: https://b.example/feed: no evidence and not marked unverified" in result.output
+    lenient = CliRunner().invoke(main, ["sources", "check", "--sources", str(path), "--allow-unchecked"])
+    assert lenient.exit_code == 0, lenient.output
+    assert "unverified: a: https://a.example/feed" in lenient.output

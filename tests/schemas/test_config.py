@@ -20,7 +20,9 @@ def test_people_file_names_the_director_in_both_scripts():
     people = load_people(REPO_ROOT / "config" / "people.yaml")
     director = next(p for p in people if p.current)
     names = " ".join([director.name, *director.aliases])
-    assert "Gouillon" in names and "Гујон" in names and "Gujon" in names
+    assert "Kokanović" in names and "Кокановић" in names and "Kokanovic" in names
+    former = " ".join(name for p in people if not p.current for name in p.names)
+    assert "Gouillon" in former and "Гујон" in former and "Gujon" in former
 
 
 def test_broken_yaml_is_reported_with_file_and_line(tmp_path: Path):
@@ -67,3 +69,62 @@ def test_duplicate_ids_and_sources_without_a_way_in_are_refused(tmp_path: Path):
         load_sources(path)
     problems = "\n".join(info.value.problems)
     assert ":4: sources.2" in problems and "at least one of feeds" in problems
+
+
+def test_every_production_url_has_evidence_or_an_unverified_mark_and_a_checked_date():
+    sources = load_sources(REPO_ROOT / "config" / "sources.yaml")
+    for source in sources:
+        assert source.checked is not None, source.id
+        assert source.evidence_gaps() == [], source.id
+        assert source.fallbacks, f"{source.id}: no fallback path"
+    evidenced = [s for s in sources if any(e.url in s.crawl_urls for e in s.evidence)]
+    assert len(evidenced) >= 15
+    for source in sources:
+        for item in source.evidence:
+            assert item.ref.startswith(("https://", "http://", "github:")), (source.id, item.ref)
+
+
+def test_contradicted_entries_are_fixed_per_issue_19():
+    by_id = {s.id: s for s in load_sources(REPO_ROOT / "config" / "sources.yaml")}
+    assert by_id["rts"].feeds == ["https://www.rts.rs/vesti/rss.html"]
+    assert by_id["rts-latinica"].feeds == ["https://www.rts.rs/lat/vesti/rss.html"]
+    assert all("/story/" not in s.link_pattern for src in by_id.values() for s in src.sections)
+    assert "https://www.novosti.rs/rss" not in by_id["novosti"].crawl_urls
+    assert "https://www.novosti.rs/sitemaps/xml/news" in by_id["novosti"].crawl_urls
+    assert "https://www.nezavisne.com/rss" not in by_id["nezavisne"].crawl_urls
+    assert by_id["beta"].feeds == ["https://beta.rs/rss"]
+    assert by_id["tanjug"].sitemaps == ["https://www.tanjug.rs/sitemap/news.xml"]
+    assert "rfi-sr" not in by_id
+    assert by_id["radio-kim"].feeds == ["https://www.radiokim.net/feed/"] and "kim-radio" not in by_id
+    assert by_id["vreme"].feeds == ["https://vreme.com/feed"]
+    for outlet in ("politika", "cdm", "novosti-hr", "hina"):
+        assert by_id[outlet].access, outlet
+
+
+def test_at_least_twenty_missing_outlets_are_added():
+    ids = {s.id for s in load_sources(REPO_ROOT / "config" / "sources.yaml")}
+    added = {"kosovo-online", "radio-mitrovica-sever", "radio-kontakt-plus", "srpskainfo", "atv", "srpske-novine-cg",
+             "svetigora", "borba-me", "srpska-zajednica-mk", "snn-hu", "rasejanje", "sbs-serbian", "telegraf", "mondo",
+             "srbija-danas", "insajder", "juzne-vesti", "krik", "informer", "alo", "direktno"}
+    assert added <= ids and len(added) >= 20
+
+
+def test_unevidenced_urls_must_be_marked_and_evidence_must_name_configured_urls(tmp_path: Path):
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - {id: a, name: A, country: RS, languages: [sr], group: domestic, feeds: ['https://a.example/feed'],\n"
+        "     evidence: [{url: 'https://a.example/other', ref: 'https://copy.example/a', seen: 2026-03-01}]}\n",
+        encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_sources(path)
+    assert "evidence for URL(s) this source does not configure" in "\n".join(info.value.problems)
+    path.write_text(
+        "sources:\n"
+        "  - {id: a, name: A, country: RS, languages: [sr], group: domestic, feeds: ['https://a.example/feed'],\n"
+        "     fallbacks: [{sitemaps: ['https://a.example/news.xml']}, {google_news: true}],\n"
+        "     evidence: [{url: 'https://a.example/feed', ref: 'https://copy.example/a', seen: 2026-03-01}]}\n",
+        encoding="utf-8")
+    (source,) = load_sources(path)
+    assert source.evidence_gaps() == ["https://a.example/news.xml"] and source.unverified_urls() == []
+    assert source.model_copy(update={"unverified": True}).unverified_urls() == ["https://a.example/news.xml"]
