@@ -51,6 +51,9 @@ def scrapy_settings(settings: Settings, sources: list[Source], mode: str) -> dic
         "CONCURRENT_ITEMS": 1,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy 2.19 turns on RemoteControl by default: an HTTP server that runs Python code sent to it,
+        # with its token in a job file under the user's state folder (left behind by a killed crawl).
+        "REMOTE_CONTROL_ENABLED": False,
         "HTTPCACHE_ENABLED": False,
         "MEMUSAGE_ENABLED": True,
         "LOG_LEVEL": "INFO",
@@ -58,12 +61,15 @@ def scrapy_settings(settings: Settings, sources: list[Source], mode: str) -> dic
         "TWISTED_DNS_RESOLVER": "crawlers.middlewares.GuardedResolver",
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.middlewares.AddressGuardMiddleware": 10,
+            "crawlers.middlewares.SlowSourceMiddleware": 20,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "crawlers.middlewares.SharedRobotsTxtMiddleware": 100,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawlers.middlewares.RetryAfterMiddleware": 550,
         },
         "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
+        "EXTENSIONS": {"crawlers.middlewares.CrawlDeadline": 100},
+        "ODJEK_SOFT_DEADLINE_S": 0.0,  # set by crawlers.process.run_crawl from its hard limit
         "ODJEK_ALLOW_PRIVATE": bool(settings.allow_private_addresses),
         "ODJEK_TRUSTED_ADDRESSES": [],
         "ODJEK_RETRY_TIMES": int(settings.retry_times),
@@ -114,17 +120,20 @@ def run(mode: str, settings: Settings, sources: list[Source], summary_path: Path
     db = Database(settings.resolved_database_url)
     owner = worker_id()
     store = CrawlStore(db, owner, max_attempts=int(settings.max_attempts),
-                       max_urls_per_source=int(settings.max_urls_per_source))
+                       max_urls_per_source=int(settings.max_urls_per_source),
+                       source_max_timeouts=int(settings.source_max_timeouts))
     scrapy_config = scrapy_settings(settings, sources, mode)
     scrapy_config.update(overrides or {})
     scrapy_config["ODJEK_SUMMARY_PATH"] = str(summary_path)
     process = CrawlerProcess(scrapy_config)
     if mode == "discover":
         process.crawl(DiscoverSpider, sources=sources, feed_states=_feed_states(db, sources),
-                      section_max_pages=int(settings.section_max_pages), store=store)
+                      section_max_pages=int(settings.section_max_pages), store=store,
+                      sitemap_max_children=int(settings.sitemap_max_children))
     else:
         queue = FrontierQueue(db, owner, [s.id for s in sources], per_source=int(settings.batch_size),
-                              lease_s=int(settings.claim_lease_s), max_entries=max_entries)
+                              lease_s=int(settings.claim_lease_s), max_entries=max_entries, store=store,
+                              max_per_source=int(settings.max_urls_per_source))
         process.crawl(FetchSpider, queue=queue, store=store)
     process.start()
     db.close()

@@ -48,3 +48,11 @@ class FetchFailure:
     @property
     def kind(self) -> str:
         return self.reason.split(":", 1)[0]
+
+
+@dataclass(slots=True)
+class FetchLeftOver:
+    """A claimed entry this crawl did not try (its source was given up on as slow); it waits for the next run."""
+
+    entry: FrontierEntry
+    reason: str

@@ -16,12 +16,13 @@ import time
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
-from crawlers.safety import RefusedAddress, classify_address, url_problem
+from crawlers.safety import RefusedAddress, classify_address, system_resolve, url_problem
 
 LOGGER = logging.getLogger(__name__)
 
@@ -36,15 +37,22 @@ class AddressGuardMiddleware:
     robots.txt request are checked too. Verdicts are cached per host for the crawl.
     """
 
-    def __init__(self, allow_private: bool, trusted: list[str]):
+    def __init__(self, allow_private: bool, trusted: list[str], stub_dns: dict[str, list[str]] | None = None):
         self.allow_private = allow_private
         self.trusted = list(trusted)
         self.verdicts: dict[str, str | None] = {}
+        self.resolve = system_resolve
+        if stub_dns:
+            # Tests only (a Scrapy setting, never an Odjek one): names answered with private or metadata
+            # addresses, so the guard is exercised without a test ever naming such an address as a target.
+            answers = {name.lower(): list(addresses) for name, addresses in stub_dns.items()}
+            self.resolve = lambda host: answers[host] if host in answers else system_resolve(host)
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(settings.getbool("ODJEK_ALLOW_PRIVATE"), settings.getlist("ODJEK_TRUSTED_ADDRESSES"))
+        return cls(settings.getbool("ODJEK_ALLOW_PRIVATE"), settings.getlist("ODJEK_TRUSTED_ADDRESSES"),
+                   settings.getdict("ODJEK_STUB_DNS"))
 
     async def process_request(self, request):
         if self.allow_private:
@@ -54,7 +62,8 @@ class AddressGuardMiddleware:
             # getaddrinfo blocks: resolve in a thread so one slow name server does not stall the crawl.
             loop = asyncio.get_running_loop()
             self.verdicts[host] = await loop.run_in_executor(
-                None, lambda: url_problem(request.url, allow_private=False, trusted=self.trusted))
+                None, lambda: url_problem(request.url, allow_private=False, trusted=self.trusted,
+                                          resolve=self.resolve))
         problem = self.verdicts[host]
         if problem is None and urlsplit(request.url).scheme not in ("http", "https"):
             problem = url_problem(request.url, allow_private=False)
@@ -62,6 +71,107 @@ class AddressGuardMiddleware:
             LOGGER.warning("refusing %s: %s", request.url, problem)
             raise RefusedAddress(problem)
         return None
+
+
+class SlowSourceMiddleware:
+    """Drops queued requests of a source the crawl gave up on as slow (``CrawlStore.tripped``), before any I/O.
+
+    The fetch spider's errback turns them into ``FetchLeftOver`` items: no attempt is counted and the
+    entries are free for the next run when the crawl ends.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        entry = request.meta.get("entry")
+        store = getattr(self.crawler.spider, "store", None)
+        reason = store.tripped.get(entry.source_id) if entry is not None and store is not None else None
+        if reason:
+            request.meta["odjek_left_over"] = reason
+            raise IgnoreRequest(f"left for the next run: {reason}")
+        return None
+
+
+def drop_queued_requests(downloader, source_id: str | None, reason: str) -> int:
+    """Fail the requests of ``source_id`` (None: all) waiting in the downloader's per-host queues.
+
+    Downloader middlewares run when a request *enters* the downloader, where it then waits for a
+    per-host slot; a source given up on would otherwise still download everything already queued.
+    ``Slot.queue`` holds ``(request, deferred)`` pairs (Scrapy 2.19, scrapy/core/downloader/__init__.py);
+    the errback reaches the spider's errback like any download failure.
+    """
+    dropped = 0
+    for slot in list(getattr(downloader, "slots", {}).values()):
+        keep = []
+        while slot.queue:
+            request, deferred = slot.queue.popleft()
+            entry = request.meta.get("entry")
+            if source_id is None or (entry is not None and entry.source_id == source_id):
+                request.meta["odjek_left_over"] = reason
+                deferred.errback(IgnoreRequest(f"left for the next run: {reason}"))
+                dropped += 1
+            else:
+                keep.append((request, deferred))
+        slot.queue.extend(keep)
+    return dropped
+
+
+class CrawlDeadline:
+    """Extension: at ODJEK_SOFT_DEADLINE_S the crawl stops itself, before the caller's hard limit kills it.
+
+    Scrapy's CLOSESPIDER_TIMEOUT closes the spider but lets every request already queued in the
+    downloader run first (hundreds of slow pages: far past the limit). Here the queued ones are dropped
+    at once (the fetch spider counts them as left for the next run), the requests in flight end within
+    DOWNLOAD_TIMEOUT, and the summary is written as on any normal close.
+    """
+
+    REASON = "closespider_timeout"
+
+    def __init__(self, crawler, deadline_s: float):
+        self.crawler = crawler
+        self.deadline_s = deadline_s
+        self.call = None
+        self.expired = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
+        deadline_s = crawler.settings.getfloat("ODJEK_SOFT_DEADLINE_S")
+        if deadline_s <= 0:
+            raise NotConfigured
+        extension = cls(crawler, deadline_s)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider) -> None:
+        from scrapy.utils.asyncio import call_later
+
+        self.call = call_later(self.deadline_s, self.expire)
+
+    def spider_closed(self, spider) -> None:
+        if self.call is not None:
+            self.call.cancel()
+            self.call = None
+
+    def expire(self) -> None:
+        from scrapy.utils.defer import _schedule_coro
+
+        self.call = None
+        self.expired = True
+        spider = self.crawler.spider
+        spider.time_is_up = True  # the fetch spider claims no more work
+        dropped = drop_queued_requests(self.crawler.engine.downloader, None, "crawl time limit")
+        LOGGER.warning("crawl time limit of %.0fs reached: %d queued requests left for the next run",
+                       self.deadline_s, dropped)
+        _schedule_coro(self.crawler.engine.close_spider_async(reason=self.REASON))
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -182,4 +292,4 @@ class RetryAfterMiddleware:
 
 
 __all__ = ["AddressGuardMiddleware", "GuardedResolver", "RefusedAddress", "RetryAfterMiddleware",
-           "SharedRobotsTxtMiddleware"]
+           "CrawlDeadline", "SharedRobotsTxtMiddleware", "SlowSourceMiddleware", "drop_queued_requests"]

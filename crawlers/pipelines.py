@@ -7,7 +7,7 @@ import resource
 import logging
 from pathlib import Path
 
-from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure
+from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure, FetchLeftOver
 
 LOGGER = logging.getLogger(__name__)
 
@@ -17,6 +17,7 @@ class StorePipeline:
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self._dropped: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -33,11 +34,27 @@ class StorePipeline:
             self.store.fetched(item)
         elif isinstance(item, FetchFailure):
             self.store.failed(item)
+            self._drop_if_given_up(item.entry.source_id)
+        elif isinstance(item, FetchLeftOver):
+            self.store.left_for_next_run(item.entry)
         else:
             LOGGER.warning("unexpected item %r ignored", type(item).__name__)
         return item
 
+    def _drop_if_given_up(self, source_id: str) -> None:
+        """When the store just gave up on a slow source, drop its requests queued in the downloader."""
+        reason = self.store.tripped.get(source_id)
+        if reason and source_id not in self._dropped:
+            from crawlers.middlewares import drop_queued_requests
+
+            self._dropped.add(source_id)
+            dropped = drop_queued_requests(self.crawler.engine.downloader, source_id, reason)
+            LOGGER.info("source %s given up for this crawl: %d queued requests dropped", source_id, dropped)
+
     def close_spider(self):
+        if getattr(self.crawler.spider, "queue", None) is not None:
+            # Entries claimed but never requested (the crawl's time limit) are free for the next run at once.
+            self.store.release_claims()
         summary = {"sources": self.store.summary(), "stats": _stats(self.crawler)}
         path = self.crawler.settings.get("ODJEK_SUMMARY_PATH")
         if path:
@@ -69,6 +86,8 @@ def _stats(crawler) -> dict:
     out = {k: stats.get(k) for k in keep if k in stats}
     # Scrapy's memusage/max is sampled once a minute; the kernel's high-water mark is the true peak.
     out["peak_rss_bytes"] = peak_rss_bytes()
+    # Set by crawlers.middlewares.CrawlDeadline (finish_reason is only recorded after the pipelines close).
+    out["time_limit_reached"] = bool(getattr(crawler.spider, "time_is_up", False))
     started = stats.get("start_time")
     if started is not None:
         import datetime as dt

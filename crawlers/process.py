@@ -76,9 +76,11 @@ def run_crawl(mode: str, settings: Settings, sources: Sequence[Source], *, sourc
             command += ["--source", source_id]
         if max_entries is not None:
             command += ["--max-entries", str(max_entries)]
-        for key, value in (scrapy_overrides or {}).items():
-            command += ["--set", f"{key}={json.dumps(value)}"]
         limit = timeout_s if timeout_s is not None else float(settings.crawl_timeout_s)
+        overrides = {"ODJEK_SOFT_DEADLINE_S": soft_deadline_s(limit, float(settings.download_timeout_s)),
+                     **(scrapy_overrides or {})}
+        for key, value in overrides.items():
+            command += ["--set", f"{key}={json.dumps(value)}"]
         LOGGER.info("starting %s crawl over %d sources", mode, len(sources))
         with log_path.open("wb") as log:
             try:
@@ -92,6 +94,15 @@ def run_crawl(mode: str, settings: Settings, sources: Sequence[Source], *, sourc
             raise CrawlError(f"{mode} crawl failed (exit status {completed.returncode})\n{_tail(log_path)}")
         data = json.loads(summary_path.read_text(encoding="utf-8"))
     return CrawlSummary(mode=mode, sources=data.get("sources", {}), stats=data.get("stats", {}))
+
+
+def soft_deadline_s(limit_s: float, download_timeout_s: float) -> float:
+    """When the crawl closes itself: before the hard limit, leaving time for in-flight requests and the summary.
+
+    A crawl that closes itself reports what it did and releases what it did not start; only one that
+    overruns the hard limit is killed (and then reports nothing).
+    """
+    return round(max(limit_s - download_timeout_s - max(30.0, 0.05 * limit_s), 0.5 * limit_s), 1)
 
 
 def _child_log_level() -> str:

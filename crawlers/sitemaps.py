@@ -26,7 +26,7 @@ _SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTIL
 
 @dataclass(slots=True)
 class SitemapResult:
-    """A parsed sitemap: article URLs (urlset) or child sitemaps (sitemapindex), or an error."""
+    """A parsed sitemap: article URLs (urlset) or child sitemaps (sitemapindex, newest first), or an error."""
 
     url: str
     kind: str = ""  # "urlset" | "sitemapindex"
@@ -101,10 +101,14 @@ def parse_sitemap(body: bytes, url: str, source_id: str, max_bytes: int = 50_000
         return result
     result.kind = _local(root.tag)
     if result.kind == "sitemapindex":
-        for node in root:
+        children = []
+        for position, node in enumerate(root):
             loc = _child_text(node, "loc")
             if loc and is_http_url(urljoin(url, loc)):
-                result.children.append(urljoin(url, loc))
+                children.append((_date(_child_text(node, "lastmod")), position, urljoin(url, loc)))
+        # Newest first (undated ones after, in document order): a capped crawl follows the fresh archives.
+        children.sort(key=lambda c: (c[0] is None, -(c[0].timestamp() if c[0] else 0.0), c[1]))
+        result.children = [child for _, _, child in children]
     elif result.kind == "urlset":
         for node in root:
             if _local(node.tag) != "url":

@@ -18,7 +18,7 @@ from scrapy.exceptions import DontCloseSpider
 from crawlers.canonical import canonical_link, canonicalize_url
 from crawlers.errors import exception_reason, status_reason
 from crawlers.feeds import MAX_TITLE_CHARS, parse_feed, plain_text
-from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure
+from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure, FetchLeftOver
 from crawlers.sections import section_links
 from crawlers.sitemaps import parse_sitemap, robots_sitemaps
 from schemas.config import Section, Source
@@ -73,11 +73,13 @@ class DiscoverSpider(scrapy.Spider):
     name = "odjek_discover"
 
     def __init__(self, sources: list[Source], feed_states: Mapping[str, tuple[str | None, str | None]] | None = None,
-                 section_max_pages: int = 5, store=None, **kwargs):
+                 section_max_pages: int = 5, store=None, sitemap_max_children: int = 50, **kwargs):
         super().__init__(**kwargs)
         self.sources = list(sources)
         self.feed_states = dict(feed_states or {})
         self.section_max_pages = section_max_pages
+        self.sitemap_max_children = sitemap_max_children
+        self.children_followed: dict[str, int] = {}  # source id → child sitemaps requested in this crawl
         self.store = store  # used by the pipeline, never by the spider
 
     async def start(self):
@@ -136,12 +138,29 @@ class DiscoverSpider(scrapy.Spider):
         depth = response.meta.get("depth", 0)
         parsed = parse_sitemap(response.body, response.url, source.id,
                                self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or 50_000_000)
-        yield DiscoveryOutcome(source_id=source.id, kind="sitemap", url=origin_url(response.request),
-                               status=response.status,
-                               entries=parsed.entries, error=parsed.error)
+        outcome = DiscoveryOutcome(source_id=source.id, kind="sitemap", url=origin_url(response.request),
+                                   status=response.status, entries=parsed.entries, error=parsed.error)
+        children: list[str] = []
         if parsed.children and source.crawl.follow_sitemap_index and depth < SITEMAP_MAX_DEPTH:
-            for child in parsed.children:
-                yield self._sitemap_request(source, child, depth + 1)
+            children = self._children_within_cap(source, parsed.children, outcome)
+        yield outcome
+        for child in children:
+            yield self._sitemap_request(source, child, depth + 1)
+
+    def _children_within_cap(self, source: Source, children: list[str], outcome: DiscoveryOutcome) -> list[str]:
+        """The child sitemaps still within the source's SITEMAP_MAX_CHILDREN; a warning names what is left.
+
+        A 5,000-child index would otherwise mean thousands of requests per run, far past the crawl's
+        time limit (issue 14); indexes list their children newest first after parsing.
+        """
+        done = self.children_followed.get(source.id, 0)
+        room = max(self.sitemap_max_children - done, 0)
+        taken = children[:room]
+        self.children_followed[source.id] = done + len(taken)
+        if len(taken) < len(children):
+            outcome.warnings.append(f"{len(children) - len(taken)} of {len(children)} child sitemaps not followed "
+                                    f"(sitemap_max_children {self.sitemap_max_children})")
+        return taken
 
     def parse_robots(self, response):
         source: Source = response.meta["source"]
@@ -151,6 +170,10 @@ class DiscoverSpider(scrapy.Spider):
             yield DiscoveryOutcome(source_id=source.id, kind="robots", url=response.url, status=response.status,
                                    error="empty: robots.txt announces no Sitemap: lines")
             return
+        outcome = DiscoveryOutcome(source_id=source.id, kind="robots", url=response.url, status=response.status)
+        found = self._children_within_cap(source, found, outcome)
+        if outcome.warnings:
+            yield outcome
         for url in found:
             yield self._sitemap_request(source, url, depth=1)
 
@@ -208,6 +231,8 @@ class FetchSpider(scrapy.Spider):
                                  dont_filter=True, meta={"entry": entry})
 
     def on_idle(self):
+        if getattr(self, "time_is_up", False):
+            return
         requests = list(self._requests(self.queue.claim_round()))
         if not requests:
             return
@@ -227,6 +252,9 @@ class FetchSpider(scrapy.Spider):
 
     def failed(self, failure):
         entry: FrontierEntry = failure.request.meta["entry"]
+        left_over = failure.request.meta.get("odjek_left_over")
+        if left_over:
+            return FetchLeftOver(entry, left_over)
         reason, retryable = _failure_reason(self.crawler, failure)
         return FetchFailure(entry, reason, retryable)
 

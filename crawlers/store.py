@@ -39,6 +39,7 @@ class SourceTally:
     retry_later: int = 0
     duplicates: int = 0
     skipped_robots: int = 0
+    left_for_next_run: int = 0  # claimed but not tried: slow source or the crawl's time limit
     failed_by_reason: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -50,10 +51,16 @@ class SourceTally:
 
 
 class FrontierQueue:
-    """Claims ``new`` frontier entries round-robin per source, so every host has work queued at once."""
+    """Claims ``new`` frontier entries round-robin per source, so every host has work queued at once.
+
+    With a ``store``, sources it has given up on for this crawl are not claimed for, and an entry already
+    tried in this crawl is held (not requested again) until the crawl ends: a retryable failure is due
+    again after a minute, and a long crawl would otherwise try a trickling page twice (issue 14).
+    """
 
     def __init__(self, db: Database, owner: str, source_ids: Sequence[str], per_source: int, lease_s: int,
-                 max_entries: int | None = None):
+                 max_entries: int | None = None, store: "CrawlStore | None" = None,
+                 max_per_source: int | None = None):
         self.db = db
         self.owner = owner
         self.source_ids = list(source_ids)
@@ -61,6 +68,10 @@ class FrontierQueue:
         self.lease_s = lease_s
         self.remaining = max_entries
         self.claimed = 0
+        self.store = store
+        # Bounds one crawl's work per outlet like discovery's MAX_URLS_PER_SOURCE; the rest waits for the next run.
+        self.max_per_source = max_per_source
+        self._per_source: Counter = Counter()
 
     def _due_sources(self) -> list[str]:
         now = iso(utcnow())
@@ -68,24 +79,43 @@ class FrontierQueue:
             "SELECT DISTINCT source_id FROM frontier WHERE state = ? AND (lease_until IS NULL OR lease_until < ?)"
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", (FrontierState.NEW.value, now, now))
         due = {r["source_id"] for r in rows}
-        return [s for s in self.source_ids if s in due]
+        given_up = self.store.tripped if self.store is not None else {}
+        return [s for s in self.source_ids if s in due and s not in given_up]
 
     def claim_round(self) -> list[FrontierEntry]:
-        """Claim up to ``per_source`` due entries of every source; interleaved by source."""
+        """Claim up to ``per_source`` due entries of every source; interleaved by source.
+
+        Entries already tried in this crawl stay held; when a round held nothing but those, claim again
+        (they are leased now, so the next claim reaches past them).
+        """
+        while True:
+            claimed, entries = self._claim_once()
+            if entries or not claimed:
+                return entries
+
+    def _claim_once(self) -> tuple[int, list[FrontierEntry]]:
         if self.remaining is not None and self.remaining <= 0:
-            return []
+            return 0, []
         batches = []
         for source_id in self._due_sources():
             limit = self.per_source if self.remaining is None else min(self.per_source, self.remaining)
-            if limit <= 0:
+            if self.remaining is not None and limit <= 0:
                 break
+            if self.max_per_source is not None:
+                limit = min(limit, self.max_per_source - self._per_source[source_id])
+            if limit <= 0:
+                continue
             batch = claim(self.db, FrontierState.NEW, limit, self.owner, self.lease_s, source_ids=[source_id])
+            self._per_source[source_id] += len(batch)
             batches.append(batch)
             if self.remaining is not None:
                 self.remaining -= len(batch)
         entries = [e for group in _interleave(batches) for e in group]
+        claimed = len(entries)
+        if self.store is not None:
+            entries = [e for e in entries if e.id not in self.store.attempted]
         self.claimed += len(entries)
-        return entries
+        return claimed, entries
 
 
 def _interleave(batches: list[list[FrontierEntry]]):
@@ -98,14 +128,20 @@ def _interleave(batches: list[list[FrontierEntry]]):
 class CrawlStore:
     """Writes pipeline items to the archive and keeps the per-source tally."""
 
-    def __init__(self, db: Database, owner: str, *, max_attempts: int = 3, max_urls_per_source: int = 1000):
+    def __init__(self, db: Database, owner: str, *, max_attempts: int = 3, max_urls_per_source: int = 1000,
+                 source_max_timeouts: int = 10):
         self.db = db
         self.owner = owner
         self.max_attempts = max_attempts
         self.max_urls_per_source = max_urls_per_source
+        self.source_max_timeouts = source_max_timeouts
         self.tally: dict[str, SourceTally] = {}
         self._pending: dict[str, list[DiscoveredUrl]] = {}
         self._submitted: Counter = Counter()
+        self.attempted: set[int] = set()  # frontier ids tried in this crawl (fetched or failed)
+        self.tripped: dict[str, str] = {}  # source id → why its remaining URLs wait for the next run
+        self._slow_streak: Counter = Counter()
+        self._left: set[int] = set()  # frontier ids counted as left for the next run
 
     def source(self, source_id: str) -> SourceTally:
         return self.tally.setdefault(source_id, SourceTally())
@@ -160,6 +196,8 @@ class CrawlStore:
     def fetched(self, item: FetchedPage) -> None:
         """Store a page; a page whose declared canonical URL is another entry's ends as that entry's duplicate."""
         entry, tally = item.entry, self.source(item.entry.source_id)
+        self.attempted.add(entry.id)
+        self._slow_streak[entry.source_id] = 0
         duplicate = self._adopt_canonical(entry, item.declared_canonical)
         if duplicate is not None:
             tally.duplicates += 1
@@ -180,6 +218,8 @@ class CrawlStore:
     def failed(self, item: FetchFailure) -> None:
         """Record a failed fetch (retryable ones come back after a backoff until max_attempts)."""
         tally = self.source(item.entry.source_id)
+        self.attempted.add(item.entry.id)
+        self._note_slowness(item)
         if item.kind == "robots":
             tally.skipped_robots += 1
         state = record_failure(self.db, item.entry, item.reason, self.owner, retryable=item.retryable,
@@ -191,6 +231,51 @@ class CrawlStore:
             tally.retry_later += 1
         LOGGER.info("fetch failed %s (#%d, %s): %s", item.entry.url, item.entry.id, item.entry.source_id, item.reason)
 
+    def _note_slowness(self, item: FetchFailure) -> None:
+        """Give up on a source for this crawl after ``source_max_timeouts`` timeouts/broken connections in a row.
+
+        Each such URL costs up to DOWNLOAD_TIMEOUT of a per-host slot; a source serving hundreds of
+        trickling pages would otherwise hold the fetch stage (and every outlet's extraction) for hours.
+        """
+        sid = item.entry.source_id
+        if item.kind not in SLOW_KINDS:
+            self._slow_streak[sid] = 0
+            return
+        self._slow_streak[sid] += 1
+        if self._slow_streak[sid] >= self.source_max_timeouts > 0 and sid not in self.tripped:
+            self.tripped[sid] = (f"slow: {self._slow_streak[sid]} timeouts or broken connections in a row; "
+                                 "its other URLs wait for the next run")
+            self.source(sid).errors.append(self.tripped[sid])
+            LOGGER.warning("source %s: %s", sid, self.tripped[sid])
+
+    def left_for_next_run(self, entry: FrontierEntry) -> None:
+        """A claimed entry that this crawl will not try (its source was given up on, or time ran out)."""
+        self._count_left(entry.id, entry.source_id)
+
+    def _count_left(self, entry_id: int, source_id: str) -> None:
+        if entry_id not in self._left:
+            self._left.add(entry_id)
+            self.source(source_id).left_for_next_run += 1
+
+    def release_claims(self) -> int:
+        """Free this crawl's leases on entries it did not finish, so the next run can take them at once.
+
+        Entries held because this crawl already tried them are not counted as left over.
+        """
+        params = (self.owner, FrontierState.NEW.value)
+        with self.db.transaction() as tx:
+            rows = tx.all("SELECT id, source_id FROM frontier WHERE lease_owner = ? AND state = ?", params)
+            tx.execute("UPDATE frontier SET lease_owner = NULL, lease_until = NULL"
+                       " WHERE lease_owner = ? AND state = ?", params)
+        for row in rows:
+            if row["id"] not in self.attempted:
+                self._count_left(row["id"], row["source_id"])
+        return len(rows)
+
     def summary(self) -> dict:
         self.flush()
         return {sid: t.as_dict() for sid, t in sorted(self.tally.items())}
+
+
+# Failure kinds that cost a per-host slot up to the download timeout (see CrawlStore._note_slowness).
+SLOW_KINDS = frozenset({"timeout", "connection"})

@@ -86,8 +86,14 @@ SETTINGS: list[Setting] = [
     Setting("retry_backoff_s", 2.0, "First in-run retry delay after a 5xx without Retry-After; doubles per retry."),
     Setting("retry_after_max_s", 300, "Longest Retry-After honoured within a run by pausing the host; longer ones end the attempt."),
     Setting("section_max_pages", 5, "Pages of one section (pagination) read per discovery run."),
-    Setting("max_urls_per_source", 1000, "New URLs taken from one source per discovery run (bounds a first sitemap crawl)."),
-    Setting("crawl_timeout_s", 3600, "Longest a crawl subprocess may run before it is stopped (its claims are released)."),
+    Setting("max_urls_per_source", 1000, "New URLs taken from one source per discovery run (bounds a first sitemap crawl), and URLs fetched per source per fetch run."),
+    Setting("crawl_timeout_s", 3600, "Longest a crawl subprocess may run: it stops itself shortly before (unstarted URLs wait for the next run) and is killed at the limit."),
+    Setting("sitemap_max_children", 50, "Child sitemaps of sitemap indexes followed per source and discovery run (newest first)."),
+    Setting("fallback_after_runs", 2, "Discovery runs in a row a source's active path must fail before its next fallback path is used."),
+    Setting("google_news_url", "https://news.google.com/rss/search?q=site:{domain}&hl=sr&gl=RS&ceid=RS:sr", "Google News RSS query of the last fallback path; `{domain}` is the outlet's domain (tests point it at loopback)."),
+    Setting("stale_after_hours", 72, "A feed or sitemap whose newest item is older than this is reported stale by the probe."),
+    Setting("probe_sample_items", 2, "Items per path the probe fetches and extracts to check they are articles."),
+    Setting("source_max_timeouts", 10, "Timeouts or broken connections in a row after which a source's other URLs wait for the next fetch run."),
 ]
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -212,3 +212,28 @@ def status_with_retry_after(status: int, seconds: int) -> Route:
         send(handler, status, b"slow down", "text/plain", {"Retry-After": str(seconds)})
 
     return route
+
+
+def trickle(stop: threading.Event, every_s: float = 2.0, max_s: float = 60.0,
+            durations: list[float] | None = None) -> Route:
+    """A body that drips one byte every ``every_s`` seconds: never idle long, never finished in time.
+
+    ``durations`` receives how long each client stayed (until a write failed because it hung up).
+    """
+
+    def route(handler):
+        started = time.monotonic()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        handler.wfile.flush()
+        try:
+            while time.monotonic() - started < max_s and not stop.wait(every_s):
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+        finally:
+            if durations is not None:
+                durations.append(time.monotonic() - started - every_s)  # the client left before this write
+
+    return route

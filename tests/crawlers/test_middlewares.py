@@ -94,25 +94,31 @@ def test_ssrf_guard_refuses_private_targets_before_connecting(archive, archive_u
         outside.routes["/ok"] = static("<html><body>public page</body></html>")
         outside.routes["/rss.xml"] = redirect(inside.url("/feed.xml"))
         settings = crawl_settings(archive_url, allow_private_addresses=False)
-        # 127.0.0.2 stands in for a public server: the test must not contact real private addresses.
-        trusted = {"ODJEK_TRUSTED_ADDRESSES": ["127.0.0.2"]}
-        sources = [source("private", feeds=["http://10.0.0.1/rss.xml"]),
-                   source("metadata", feeds=["http://169.254.169.254/latest/meta-data/"]),
+        # 127.0.0.2 stands in for a public server. Private and metadata answers come from a stub resolver
+        # for names under .test (reserved, never resolvable): even a regressed guard sends nothing there.
+        overrides = {"ODJEK_TRUSTED_ADDRESSES": ["127.0.0.2"],
+                     "ODJEK_STUB_DNS": {"intranet.test": ["10.0.0.1"], "metadata.test": ["169.254.169.254"],
+                                        "dual.test": ["127.0.0.2", "fd00::1"]}}
+        sources = [source("private", feeds=["http://intranet.test/rss.xml"]),
+                   source("metadata", feeds=["http://metadata.test/latest/meta-data/"]),
                    source("jumper", feeds=[outside.url("/rss.xml")])]
-        discovered = run_crawl("discover", settings, sources, scrapy_overrides=trusted)
-        _queue(archive, "jumper", [outside.url("/jump"), outside.url("/ok"), "http://10.0.0.1/article",
-                                   "http://[::1]/x"])
-        run_crawl("fetch", settings, sources, scrapy_overrides=trusted)
+        discovered = run_crawl("discover", settings, sources, scrapy_overrides=overrides)
+        _queue(archive, "jumper", [outside.url("/jump"), outside.url("/ok"), "http://intranet.test/article",
+                                   "http://dual.test/article", "http://[::1]/x"])
+        run_crawl("fetch", settings, sources, scrapy_overrides=overrides)
         inside_hits = list(inside.hits)
     assert discovered.sources["private"]["errors"] == [
-        "feed http://10.0.0.1/rss.xml: refused: 10.0.0.1 is a private address"]
+        "feed http://intranet.test/rss.xml: refused: intranet.test (10.0.0.1) is a private address"]
     assert discovered.sources["metadata"]["errors"] == [
-        "feed http://169.254.169.254/latest/meta-data/: refused: 169.254.169.254 is a cloud metadata address"]
+        "feed http://metadata.test/latest/meta-data/: refused: metadata.test (169.254.169.254) is a cloud metadata"
+        " address"]
     assert discovered.sources["jumper"]["errors"] == [
         f"feed {outside.url('/rss.xml')}: refused: 127.0.0.1 is a loopback address"]
     states = _states(archive)
     assert states[outside.url("/jump")][:2] == ("failed", "refused: 127.0.0.1 is a loopback address")
-    assert states["http://10.0.0.1/article"][:2] == ("failed", "refused: 10.0.0.1 is a private address")
+    assert states["http://intranet.test/article"][:2] == (
+        "failed", "refused: intranet.test (10.0.0.1) is a private address")
+    assert states["http://dual.test/article"][:2] == ("failed", "refused: dual.test (fd00::1) is a private address")
     assert states["http://[::1]/x"][:2] == ("failed", "refused: ::1 is a loopback address")
     assert states[outside.url("/ok")][0] == "fetched"
     assert inside_hits == []

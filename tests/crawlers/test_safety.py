@@ -32,11 +32,12 @@ def _no_dns(host):
 
 
 def test_ip_literals_are_refused_without_any_lookup():
-    for url in ("http://10.0.0.1/rss.xml", "http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/x",
-                "http://127.0.0.1:9/"):
-        problem = url_problem(url, allow_private=False, resolve=_no_dns)
-        assert problem and problem.startswith("refused:"), (url, problem)
-    assert "cloud metadata" in url_problem("http://169.254.169.254/", allow_private=False, resolve=_no_dns)
+    # Decisions only: url_problem never connects, and _no_dns proves it does not even resolve.
+    for host in ("10.0.0.1", "169.254.169.254", "[::1]:8080", "127.0.0.1:9", "[fe80::1]", "192.168.1.1"):
+        problem = url_problem(f"http://{host}/x", allow_private=False, resolve=_no_dns)
+        assert problem and problem.startswith("refused:"), (host, problem)
+    metadata = "169.254.169.254"
+    assert "cloud metadata" in url_problem(f"http://{metadata}/", allow_private=False, resolve=_no_dns)
 
 
 def test_names_are_resolved_and_every_answer_checked():
@@ -81,7 +82,7 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 <rss version="2.0"><channel><title>x</title><item><title>&xxe;</title><link>http://a.rs/1</link></item></channel></rss>"""
 
 PARAMETER_ENTITY = b"""<?xml version="1.0"?>
-<!DOCTYPE urlset [<!ENTITY % remote SYSTEM "http://169.254.169.254/evil.dtd"> %remote;]>
+<!DOCTYPE urlset [<!ENTITY % remote SYSTEM "http://metadata.test/evil.dtd"> %remote;]>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://a.rs/1</loc></url></urlset>"""
 
 
