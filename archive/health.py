@@ -47,6 +47,9 @@ class SourceHealth:
     failing_runs: int = 0
     flagged: bool = False
     flag_reason: str | None = None
+    active_path: str | None = None  # which way in discovery uses now, and why (fallbacks, issue 19)
+    active_reason: str | None = None
+    paths: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {k: (iso(v) if isinstance(v, dt.datetime) else v) for k, v in asdict(self).items()}
@@ -105,6 +108,26 @@ def _apply_runs(health: SourceHealth, discover: list[dict], fetch: list[dict], s
         health.flag_reason = f"discovery failed {streak} runs in a row"
 
 
+def _apply_paths(db: Database, health: SourceHealth, config: str, settings) -> None:
+    """The active path and why; a stored config this version cannot read leaves the fields empty."""
+    from archive.sources import active_path
+    from schemas.config import Source
+
+    if not hasattr(settings, "google_news_url"):
+        return
+    try:
+        source = Source.model_validate_json(config)
+    except ValueError as exc:
+        LOGGER.warning("source %s: stored config unreadable: %s", health.source_id, exc)
+        return
+    info = active_path(db, source, settings)
+    health.active_path = info["active_path"] or "none: unavailable"
+    health.active_reason = info["active_reason"]
+    health.paths = info["paths"]
+    if info["unavailable"] and not health.flagged:
+        health.flagged, health.flag_reason = True, info["active_reason"][:300]
+
+
 def source_health(db: Database, settings, now: dt.datetime | None = None) -> list[SourceHealth]:
     """Health of every known outlet, enabled first, then by id."""
     now = now or utcnow()
@@ -119,9 +142,10 @@ def source_health(db: Database, settings, now: dt.datetime | None = None) -> lis
     newest_urls = _grouped(db, "SELECT source_id, MAX(discovered_at) AS newest FROM frontier"
                                " WHERE via <> 'import' GROUP BY source_id")
     out = []
-    for row in db.query("SELECT id, name, grp, enabled FROM sources ORDER BY enabled DESC, id"):
+    for row in db.query("SELECT id, name, grp, enabled, config FROM sources ORDER BY enabled DESC, id"):
         sid = row["id"]
         health = SourceHealth(sid, row["name"], row["grp"], bool(row["enabled"]))
+        _apply_paths(db, health, row["config"], settings)
         health.by_state = {r["state"]: int(r["n"]) for r in states.get(sid, [])}
         health.urls_total = sum(health.by_state.values())
         reasons: Counter = Counter()
@@ -180,3 +204,25 @@ def status_report(db: Database, settings) -> dict:
         "database": {"dialect": db.dialect, "bytes": database_size(db)},
         "last_digests_sent": last_digests_sent(db),
     }
+
+
+def recent_failures(db: Database, *, limit: int = 50, source_id: str | None = None,
+                    since: dt.datetime | None = None, include_retrying: bool = True) -> list[dict]:
+    """The most recently failed URLs with their reasons, newest first: ``failed`` for good, and (unless
+    ``include_retrying`` is off) those waiting for another attempt after a retryable error."""
+    conditions = ["(state = 'failed'" + (" OR (next_attempt_at IS NOT NULL AND last_error IS NOT NULL))"
+                                         if include_retrying else ")")]
+    params: list = []
+    if source_id:
+        conditions.append("source_id = ?")
+        params.append(source_id)
+    if since:
+        conditions.append("updated_at >= ?")
+        params.append(iso(since))
+    rows = db.query(f"SELECT id, url, source_id, state, attempts, last_error, updated_at, next_attempt_at"
+                    f" FROM frontier WHERE {' AND '.join(conditions)} ORDER BY updated_at DESC, id DESC LIMIT ?",
+                    (*params, limit))
+    return [{"id": int(r["id"]), "url": r["url"], "source_id": r["source_id"],
+             "state": "failed" if r["state"] == "failed" else "retrying", "frontier_state": r["state"],
+             "attempts": int(r["attempts"]), "reason": reason_kind(r["last_error"]), "error": r["last_error"],
+             "at": r["updated_at"], "next_attempt_at": r["next_attempt_at"]} for r in rows]

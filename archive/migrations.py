@@ -427,6 +427,13 @@ def _reindex_search(tx) -> None:
 
 MIGRATIONS.append(Migration(700, "search: rebuild shadow columns with search keys v2", python=_reindex_search))
 
+# The person a director mention names (config/people.yaml id), so search can filter and count by person.
+MIGRATIONS.append(Migration(701, "mentions: watched person and former flag", common="""
+ALTER TABLE mentions ADD COLUMN person TEXT;
+ALTER TABLE mentions ADD COLUMN former INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX mentions_person ON mentions (person, article_id);
+"""))
+
 # Sources (740s): each way into an outlet (its declared feeds/sitemaps/sections, then each fallback) keeps a
 # failing streak, so discovery moves to the next fallback after FALLBACK_AFTER_RUNS failed runs and the
 # health view can say which path is active and why (issue 19). Keyed by a hash of the path's URLs.
@@ -441,30 +448,5 @@ CREATE TABLE source_paths (
     last_run_at TEXT,
     last_success_at TEXT,
     PRIMARY KEY (source_id, path_key)
-);
-"""))
-
-# Operations (620s): claims name their owner (host:pid) so a killed worker's sends and runs are recognised
-# at once; the raw-HTML clean-up finds old pages through an index instead of reading every stored body.
-MIGRATIONS.append(Migration(620, "sends: claim owner", common="""
-ALTER TABLE sends ADD COLUMN owner TEXT;
-"""))
-MIGRATIONS.append(Migration(621, "pipeline runs: owner", common="""
-ALTER TABLE pipeline_runs ADD COLUMN owner TEXT;
-"""))
-MIGRATIONS.append(Migration(622, "raw pages: index on fetch time for retention", common="""
-CREATE INDEX raw_pages_fetched ON raw_pages (fetched_at);
-"""))
-
-# Orchestration (600s): rendered digest files live in the archive, so the worker that sends a digest and the
-# web UI read the same bytes whichever worker rendered it (no shared disk between Celery workers is assumed).
-MIGRATIONS.append(Migration(600, "digests: rendered files stored in the archive", common="""
-CREATE TABLE digest_files (
-    digest_run_id BIGINT NOT NULL REFERENCES digest_runs (id) ON DELETE CASCADE,
-    fmt TEXT NOT NULL,
-    name TEXT NOT NULL,
-    content {blob} NOT NULL,
-    stored_at TEXT NOT NULL,
-    PRIMARY KEY (digest_run_id, fmt)
 );
 """))

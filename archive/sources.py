@@ -38,6 +38,11 @@ def source_groups(db: Database) -> dict[str, str]:
     return {r["id"]: r["grp"] for r in db.query("SELECT id, grp FROM sources")}
 
 
+def source_names(db: Database) -> dict[str, str]:
+    """Map of source id → display name (the web UI and alert mails name outlets, not ids)."""
+    return {r["id"]: r["name"] or r["id"] for r in db.query("SELECT id, name FROM sources")}
+
+
 # Feed state (conditional GET) -------------------------------------------------------------------
 
 @dataclass
@@ -104,10 +109,11 @@ def record_source_run(db: Database, run: SourceRun) -> None:
              int(run.ok)))
 
 
-def start_pipeline_run(db: Database, stages: Sequence[str]) -> int:
+def start_pipeline_run(db: Database, stages: Sequence[str], owner: str | None = None) -> int:
+    """Record a run as ``running``, owned by ``owner`` (host:pid) so a killed run can be closed later."""
     with db.transaction() as tx:
-        return tx.insert_id("INSERT INTO pipeline_runs (started_at, stages, status) VALUES (?, ?, ?) RETURNING id",
-                            (iso(utcnow()), ",".join(stages), "running"))
+        return tx.insert_id("INSERT INTO pipeline_runs (started_at, stages, status, owner) VALUES (?, ?, ?, ?)"
+                            " RETURNING id", (iso(utcnow()), ",".join(stages), "running", owner))
 
 
 def finish_pipeline_run(db: Database, run_id: int, status: str, stats: dict) -> None:
@@ -121,3 +127,45 @@ def last_pipeline_run(db: Database) -> dict | None:
     if row:
         row["stats"] = json.loads(row["stats"] or "{}")
     return row
+
+
+# Paths into an outlet (fallbacks, issue 19) -----------------------------------------------------
+
+def path_states(db: Database, source_id: str) -> dict:
+    """The remembered state of each path of one outlet, by path key (:class:`crawlers.fallbacks.PathState`)."""
+    from crawlers.fallbacks import PathState
+
+    rows = db.query("SELECT path_key, failing_runs, last_error, last_found, last_run_at, last_success_at"
+                    " FROM source_paths WHERE source_id = ?", (source_id,))
+    return {r["path_key"]: PathState(r["path_key"], int(r["failing_runs"]), r["last_error"],
+                                     parse_iso(r["last_run_at"]), parse_iso(r["last_success_at"]),
+                                     int(r["last_found"] or 0)) for r in rows}
+
+
+def save_path_state(db: Database, source_id: str, label: str, state) -> None:
+    """Upsert one path's state after a discovery run."""
+    with db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO source_paths (source_id, path_key, label, failing_runs, last_error, last_found, last_run_at,"
+            " last_success_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, path_key) DO UPDATE SET"
+            " label = excluded.label, failing_runs = excluded.failing_runs, last_error = excluded.last_error,"
+            " last_found = excluded.last_found, last_run_at = excluded.last_run_at,"
+            " last_success_at = excluded.last_success_at",
+            (source_id, state.key, label, state.failing_runs, state.last_error, state.last_found,
+             iso(state.last_run_at), iso(state.last_success_at)))
+
+
+def active_path(db: Database, source: Source, settings) -> dict:
+    """Which path of an outlet discovery uses now and why, with every path's streak (the health view's words)."""
+    from crawlers.fallbacks import choose_path, source_paths
+
+    paths = source_paths(source, str(settings.google_news_url))
+    states = path_states(db, source.id)
+    choice = choose_path(paths, states, int(settings.fallback_after_runs))
+    return {
+        "active_path": choice.active.label if choice.active else None,
+        "active_reason": choice.reason,
+        "unavailable": choice.unavailable,
+        "paths": [{"label": p.label, "urls": p.urls, "failing_runs": states[p.key].failing_runs if p.key in states else 0,
+                   "last_error": states[p.key].last_error if p.key in states else None} for p in paths],
+    }

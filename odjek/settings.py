@@ -47,6 +47,7 @@ SETTINGS: list[Setting] = [
     Setting("database_url", "", "Archive store: empty for SQLite at DATA_DIR/odjek.db, `sqlite:///path.db` or `postgresql://…`.", secret=True),
     Setting("sources_file", "config/sources.yaml", "The outlets to monitor."),
     Setting("people_file", "config/people.yaml", "The watched people (the director)."),
+    Setting("people_max_age_days", 180, "`odjek sources check` warns when the people file's current term was confirmed longer ago."),
     Setting("allow_private_addresses", False, "Allow fetching loopback/private addresses (only the demo and tests need it)."),
     Setting("user_agent", "OdjekBot/0.1 (+mailto:{contact})", "User agent for all requests; `{contact}` is replaced by CONTACT."),
     Setting("contact", "press@dijaspora.gov.rs", "Contact address announced in the user agent."),

@@ -37,6 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from archive import open_archive
 from archive.attention import attention, next_bucket
 from archive.db import Database
+from archive.digest_files import load_digest_file
 from archive.search import (
     SORTS,
     ParsedQuery,
@@ -47,7 +48,7 @@ from archive.search import (
     query_spans,
     search,
 )
-from archive.sources import source_groups
+from archive.sources import source_groups, source_names
 from archive.users import (
     ALERTS,
     WebSession,
@@ -450,7 +451,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             data["date_to"] = (next_bucket(bucket, attention_data.unit) - dt.timedelta(days=1)).isoformat()
             return "/?" + urlencode(params_for(q, SearchFilters.from_dict(data), sort, exact=exact))
 
-        sources = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM sources")}
+        sources = source_names(db)
         people = people_names()
         label_of = labeller(lang, sources, people)
         chips = active_filters(filters, label_of, story_title(filters.cluster_id))
@@ -615,6 +616,15 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         session_of(request)
         if fmt not in {"html", "pdf"}:
             raise StarletteHTTPException(404)
+        # The archive's copy first: the worker that rendered the digest need not share a disk with the web UI.
+        stored = load_digest_file(db, digest_id, fmt)
+        if stored is not None:
+            name, content = stored
+            if fmt == "pdf":
+                return Response(content, media_type="application/pdf",
+                                headers={"Content-Disposition": f'attachment; filename="{name}"'})
+            return Response(content, media_type="text/html; charset=utf-8",
+                            headers={"Content-Security-Policy": DIGEST_CSP})
         row = db.one(f"SELECT {fmt}_path AS path FROM digest_runs WHERE id = ?", (digest_id,))
         path = recorded_digest_path(settings, row["path"] if row else None)
         if path is None:
@@ -628,7 +638,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     def saved_page(request: Request):
         session = session_of(request)
         lang = language_of(request)
-        label_of = labeller(lang, {r["id"]: r["name"] for r in db.query("SELECT id, name FROM sources")},
+        label_of = labeller(lang, source_names(db),
                             people_names())
         items = []
         for s in saved_searches_of(db, session.user):
@@ -736,7 +746,7 @@ def _sibling_row(item) -> dict:
 
 HEALTH_COLUMNS = ["source_id", "name", "group", "enabled", "flagged", "flag_reason", "discovered_last_run",
                   "fetched_last_run", "failed_last_run", "new_articles_24h", "articles_total", "last_success_at",
-                  "staleness_hours", "failing_runs", "last_error"]
+                  "staleness_hours", "failing_runs", "active_path", "active_reason", "last_error"]
 
 
 def source_health_rows(db: Database, settings: Settings) -> tuple[list[dict], list[str], bool]:

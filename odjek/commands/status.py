@@ -31,6 +31,14 @@ def _size(n: int | None) -> str:
     return str(n)
 
 
+def _active(source: dict) -> str:
+    """The path discovery uses and, when it is not simply working, why."""
+    path, reason = source.get("active_path"), source.get("active_reason") or ""
+    if not path:
+        return "–"
+    return path if reason.endswith(": working") or reason.endswith(": not run yet") else f"{path}: {reason[:160]}"
+
+
 def print_status(report: dict) -> None:
     """The status report as rich tables."""
     from rich.console import Console
@@ -40,7 +48,8 @@ def print_status(report: dict) -> None:
     table = Table(title="Sources")
     for column, justify in (("source", "left"), ("discovered", "right"), ("fetched", "right"), ("failed", "right"),
                             ("failed by reason", "left"), ("new articles 24h", "right"), ("last success", "left"),
-                            ("newest entry", "left"), ("last error", "left"), ("flag", "left")):
+                            ("newest entry", "left"), ("active path", "left"), ("last error", "left"),
+                            ("flag", "left")):
         table.add_column(column, justify=justify, overflow="fold")
     for s in report["sources"]:
         reasons = ", ".join(f"{k} {v}" for k, v in s["failed_by_reason"].items()) or "–"
@@ -48,7 +57,7 @@ def print_status(report: dict) -> None:
         error = (s["last_error"] or "–")[:120]
         table.add_row(s["source_id"], str(s["discovered_last_run"]), str(s["fetched_last_run"]),
                       str(s["failed_last_run"]), reasons, str(s["new_articles_24h"]), _age(s["last_success_at"]),
-                      _age(s["newest_entry_at"]), error, flag)
+                      _age(s["newest_entry_at"]), _active(s), error, flag)
     console.print(table)
     frontier = ", ".join(f"{state} {n}" for state, n in sorted(report["frontier"].items())) or "empty"
     console.print(f"frontier: {frontier}")
@@ -74,7 +83,8 @@ def command(as_json: bool) -> None:
     from archive.health import status_report
 
     settings = settings_from_env()
-    db = open_archive(settings.resolved_database_url)
+    # Never create a store here: a mistyped database name or path must be an error, not an empty archive.
+    db = open_archive(settings.resolved_database_url, create=False)
     try:
         report = status_report(db, settings)
     finally:
