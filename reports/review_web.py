@@ -33,6 +33,9 @@ WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 LANG_COOKIE = "odjek_lang"  # the web UI's language cookie (web.app)
 # The preview is our own escaped HTML with its inline stylesheet; the policy is a second wall: no scripts,
 # no frames, no outside loads.
+# Review pages are web UI pages: the app's stylesheet and menu script, nothing inline, nothing from outside.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none';"
+            " base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 PREVIEW_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'; form-action 'none'"
 
 
@@ -84,7 +87,7 @@ def router(settings: Settings, *, current_user: Callable, csrf_check: Callable,
             t=t, lang=lang, languages=LANGUAGE_NAMES, user=user, csrf=token, csrf_field=csrf_field,
             request=request, path=request.url.path, prefix=prefix, note_max=NOTE_MAX_CHARS,
             here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""), **context)
-        return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(html, status_code=status_code, headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"})
 
     def load(run_id: int):
         run = digests.get_run(archive(), run_id)

@@ -43,6 +43,7 @@ class Fixture:
 OFFICE_SENTENCE = ("Управа за сарадњу с дијаспором и Србима у региону представила је нови програм подршке "
                    "допунској настави.")
 DIRECTOR_SENTENCE = "Директор Управе Арно Гујон рекао је да ће програм обухватити школе у 20 земаља."
+CRITICAL_SENTENCE = "Savez srpskih udruženja tvrdi da Uprava za dijasporu mjesecima ne odgovara na njihove dopise."
 LATIN_SENTENCE = "Uprava za saradnju sa dijasporom i Srbima u regionu objavila je konkurs za udruženja."
 
 ARTICLES: list[Fixture] = [
@@ -73,6 +74,20 @@ ARTICLES: list[Fixture] = [
             {"serbs_in_region": "topic", "language_culture_education": "topic", "region": "region"}),
     Fixture("vreme-rts", "rts", "2026-03-16T14:00:00+01:00", "Временска прогноза за уторак",
             "Сутра сунчано и топло, до 18 степени."),
+    # Off-topic: a place name alone (a region label) never makes an article relevant.
+    Fixture("fudbal-bec", "vesti", "2026-03-16T21:00:00+01:00", "Rapid slavio u bečkom derbiju",
+            "Fudbaleri Rapida pobedili su Austriju u Beču rezultatom 2:1.", {"europe_russia": "region"}),
+    # Critical coverage in the regional press; its first "mention" is the headline itself.
+    Fixture("kritika", "vijesti", "2026-03-16T12:30:00+01:00", "Udruženja kritikuju Upravu za dijasporu",
+            f"{CRITICAL_SENTENCE} Udruženja traže sastanak.",
+            {"office": "entity", "critical": "article", "diaspora_organizations": "topic", "region": "region"},
+            [("office", "Upravu za dijasporu", "Udruženja kritikuju Upravu za dijasporu"),
+             ("office", "Uprava za dijasporu", CRITICAL_SENTENCE)]),
+    # Another outlet repeats the agency's sentence word for word (not clustered): it is never quoted twice.
+    Fixture("kopija", "nezavisne", "2026-03-16T13:00:00+01:00", "Нови програм за допунску наставу у дијаспори",
+            f"{OFFICE_SENTENCE} Пријаве трају до маја.",
+            {"office": "entity", "language_culture_education": "topic"},
+            [("office", "Управа за сарадњу с дијаспором и Србима у региону", OFFICE_SENTENCE)]),
     # Just outside the day in local time (but still 16 March in UTC): must not be in the daily digest.
     Fixture("posle-ponoci", "politika", "2026-03-17T00:10:00+01:00", "Penzije za građane u inostranstvu",
             "Fond objašnjava kako se ostvaruje pravo na penziju iz inostranstva.",
@@ -104,6 +119,20 @@ def in_days(first: dt.date, last: dt.date) -> list[Fixture]:
     return [f for f in ARTICLES if first <= local(f).date() <= last]
 
 
+def language(fixture: Fixture) -> str:
+    return "en" if fixture.source == "dw" else "sr"
+
+
+RELEVANT = {"office", "director", "voting_abroad", "return_migration", "serbs_in_region", "diaspora_bodies",
+            "diaspora_organizations", "language_culture_education", "economy_remittances", "status_consular",
+            "information_media"}
+
+
+def relevant(fixture: Fixture) -> bool:
+    """The taxonomy's rule, written out independently of reports.relevance."""
+    return bool(RELEVANT & set(fixture.labels))
+
+
 def url(fixture: Fixture) -> str:
     return f"https://{fixture.source}.example/vesti/{fixture.key}"
 
@@ -112,7 +141,7 @@ def build_archive(db: Database, fixtures: list[Fixture] | None = None) -> dict[s
     """Import the fixtures, tag them, cluster the 'program' story; returns key -> article id."""
     fixtures = ARTICLES if fixtures is None else fixtures
     lines = [json.dumps({"url": url(f), "title": f.title, "text": f.text, "published": f.published,
-                         "source": f.source, "language": "en" if f.source == "dw" else "sr",
+                         "source": f.source, "language": language(f),
                          "group": SOURCES.get(f.source, (f.source, "domestic"))[1]}, ensure_ascii=False)
              for f in fixtures]
     report = import_lines(db, lines)

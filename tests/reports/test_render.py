@@ -13,9 +13,10 @@ from reports.assemble import assemble
 from reports.digest import render_digest
 from reports.i18n import t
 from reports.periods import daily_period
-from reports.render import SECTIONS, asset_fetcher, render_html, render_pdf, safe_href
+from reports.render import DAILY_SECTIONS, SECTIONS, asset_fetcher, render_html, render_pdf, safe_href
 from tests.conftest import REPO_ROOT, require
-from tests.reports.fixture_archive import DAY, OFFICE_SENTENCE, DIRECTOR_SENTENCE, TZ, build_archive, in_days
+from tests.reports.fixture_archive import (DAY, DIRECTOR_SENTENCE, OFFICE_SENTENCE, TZ, build_archive, in_days,
+                                           relevant)
 
 
 @pytest.fixture(scope="module")
@@ -53,44 +54,56 @@ def test_files_are_named_by_kind_period_and_script(rendered):
     assert runs["daily"].status == "rendered"
 
 
-def test_sections_in_order_with_the_directorate_first(rendered):
+def test_sections_in_order_with_the_summary_first(rendered):
     html = _html(rendered["runs"]["daily"])
-    positions = [html.index(f'id="sec-{s}"') for s in SECTIONS]
+    positions = [html.index(f'id="sec-{s}"') for s in DAILY_SECTIONS]
     assert positions == sorted(positions)
     headings = re.findall(r"<h2>(.*?)</h2>", html)
-    assert headings[0] == t("sec_directorate", "cyrl") == "Управа и директор у медијима"
-    # The mentioned sentences, with outlet and time, in the first section.
-    first = html[html.index('id="sec-directorate"'):html.index('id="sec-stories"')]
-    assert "РТС · 08:15" in first and "Директор Управе <strong>Арно Гујон</strong>" in first
+    assert headings[:2] == [t("sec_summary", "cyrl"), t("sec_directorate", "cyrl")]
+    # The mentioned sentences, with outlets and times, in the Directorate section.
+    first = html[html.index('id="sec-directorate"'):html.index('id="sec-topics"')]
+    assert "РТС</a> <span class=\"time\">08:15</span>" in first and "Директор Управе <strong>Арно Гујон</strong>" in first
 
 
-def test_cluster_shows_its_outlet_count(rendered):
+def test_story_shows_its_outlet_count_and_first_outlet(rendered):
     html = _html(rendered["runs"]["daily"])
-    stories = html[html.index('id="sec-stories"'):html.index('id="sec-topics"')]
-    assert "Објавило 3 медија" in stories
-    assert "Politika, Vijesti (Podgorica), РТС" in stories
+    section = html[html.index('id="sec-directorate"'):html.index('id="sec-topics"')]
+    assert "3 медија</span>" in section
+    entry = section[section.index('data-story="c'):]
+    entry = entry[:entry.index("</li>")]
+    assert re.findall(r'class="outlet"[^>]*>([^<]+)<', entry) == ["РТС", "Политика", "Вијести (Подгорица)"]
+    assert "(прво)" in entry
 
 
-def test_latin_variant_translates_labels_but_not_titles(rendered):
+def test_latin_variant_transliterates_labels_headlines_and_outlets_but_not_quotes(rendered):
     html = _html(rendered["runs"]["daily-latn"])
     assert "Uprava i direktor u medijima" in html and "Dnevni pregled medija" in html
     assert "Управа и директор у медијима" not in html
     assert "ponedeljak, 16. marta 2026." in html
-    assert "Управа представила програм за допунску наставу" in html  # the title as published
+    assert "Uprava predstavila program za dopunsku nastavu" in html  # Cyrillic headline in Latin
+    assert "Управа представила програм" not in html
+    assert ">RTS</a>" in html and ">Nezavisne novine</a>" in html
+    assert OFFICE_SENTENCE.split(" представила")[0] in html  # the quoted sentence stays as written
+    assert "Serbian diaspora and voting abroad" in html  # English is never transliterated
     assert 'lang="sr-Latn"' in html
+    cyrl = _html(rendered["runs"]["daily"])
+    assert "Удружења критикују Управу за дијаспору" in cyrl and ">Deutsche Welle</a>" in cyrl
 
 
-def test_numbers_section_matches_the_archive(rendered):
+def test_numbers_section_counts_relevant_articles_and_collected_separately(rendered):
     html = _html(rendered["runs"]["daily"])
-    expected = len(in_days(DAY, DAY))
-    assert re.search(rf'class="total-current">{expected}<', html)
+    today = in_days(DAY, DAY)
+    assert re.search(rf'class="total-current">{len([f for f in today if relevant(f)])}<', html)
+    assert re.search(rf'class="collected">{len(today)}<', html)
     assert html.count('<img src="data:image/svg+xml;base64,') == 3
+    assert _html(rendered["runs"]["weekly"]).count('<img src="data:image/svg+xml;base64,') == 4
 
 
-def test_weekly_digest_has_a_table_of_contents(rendered):
+def test_weekly_digest_has_a_table_of_contents_after_the_summary(rendered):
     html = _html(rendered["runs"]["weekly"])
     toc = html[html.index('<nav class="toc">'):html.index("</nav>")]
     assert [f"#sec-{s}" for s in SECTIONS] == re.findall(r'href="(#sec-[a-z]+)"', toc)
+    assert html.index('id="sec-summary"') < html.index('<nav class="toc">') < html.index('id="sec-critical"')
     assert '<nav class="toc">' not in _html(rendered["runs"]["daily"])
 
 

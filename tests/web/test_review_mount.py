@@ -36,7 +36,11 @@ def test_operators_review_and_release_a_held_digest_in_the_web_app(web_settings,
         noted = client.post(f"/review/digests/{run.id}/note", data={"csrf_token": token, "note": "Хитно"},
                             follow_redirects=False)
         assert noted.status_code == 303
-        released = client.post(f"/review/digests/{run.id}/release", data={"csrf_token": token})
+        asked = client.post(f"/review/digests/{run.id}/release", data={"csrf_token": token})
+        assert asked.status_code == 200 and "direktor@example.org" in asked.text  # confirmation names recipients
+        assert 'href="/review/digests"' in asked.text  # the review is in the app's menu
+        assert get_run(web_db, run.id).status == "held"
+        released = client.post(f"/review/digests/{run.id}/release", data={"csrf_token": token, "confirm": "yes"})
         assert released.status_code == 200
     assert get_run(web_db, run.id).status == "released"
     assert len(list(settings.outbox_path.glob("*.eml"))) == 1
