@@ -110,8 +110,10 @@ def write_tags(tx: Tx, article_id: int, result: TagResult, now: str | None = Non
     tx.executemany("INSERT INTO labels (article_id, label, kind, score) VALUES (?, ?, ?, ?)",
                    [(article_id, lab.label, lab.kind, float(lab.score)) for lab in result.labels])
     tx.executemany(
-        "INSERT INTO mentions (article_id, label, start_offset, end_offset, text, sentence) VALUES (?, ?, ?, ?, ?, ?)",
-        [(article_id, m.label, m.start, m.end, m.text, m.sentence) for m in result.mentions])
+        "INSERT INTO mentions (article_id, label, start_offset, end_offset, text, sentence, person, former)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(article_id, m.label, m.start, m.end, m.text, m.sentence, getattr(m, "person", None),
+          int(getattr(m, "former", False))) for m in result.mentions])
     ids = result.label_ids
     tx.execute("UPDATE articles SET tagged_at = ?, office = ?, director = ? WHERE id = ?",
                (now or iso(utcnow()), int("office" in ids), int("director" in ids), article_id))
@@ -190,12 +192,13 @@ def mentions_for(db: Database, article_ids: Sequence[int]) -> dict[int, list[Men
     if not article_ids:
         return {}
     marks = ", ".join("?" for _ in article_ids)
-    rows = db.query(f"SELECT article_id, label, start_offset, end_offset, text, sentence FROM mentions"
-                    f" WHERE article_id IN ({marks}) ORDER BY article_id, start_offset", list(article_ids))
+    rows = db.query(f"SELECT article_id, label, start_offset, end_offset, text, sentence, person, former"
+                    f" FROM mentions WHERE article_id IN ({marks}) ORDER BY article_id, start_offset", list(article_ids))
     out: dict[int, list[Mention]] = {}
     for r in rows:
         out.setdefault(int(r["article_id"]), []).append(
-            Mention(r["label"], r["start_offset"], r["end_offset"], r["text"], r["sentence"]))
+            Mention(r["label"], r["start_offset"], r["end_offset"], r["text"], r["sentence"],
+                    person=r["person"], former=bool(r["former"])))
     return out
 
 

@@ -50,6 +50,10 @@ def _register_extensions() -> None:
         Doc.set_extension("odjek_mentions", default=None)
     if not Doc.has_extension("odjek_scores"):
         Doc.set_extension("odjek_scores", default=None)
+    if not Doc.has_extension("odjek_people"):
+        Doc.set_extension("odjek_people", default=None)
+    if not Doc.has_extension("odjek_countries"):
+        Doc.set_extension("odjek_countries", default=None)
 
 
 _register_extensions()
@@ -151,10 +155,51 @@ def _near(doc: Doc, starts: set[int], ends: set[int], span: tuple[int, int], win
         s in starts for s in range(end, min(len(doc), end + window) + 1))
 
 
-class OfficeMatcher:
-    """Finds the Directorate under any of its names (strong and weak forms), minus decoys."""
+def sentence_bounds(doc: Doc, start: int, end: int, max_tokens: int = 150) -> tuple[int, int]:
+    """Token range [first, last] of the sentence holding tokens [start, end): out to the nearest
+    sentence-final punctuation or line break on each side ("npr." is one token, so it does not count)."""
+    first = start
+    while first > max(0, start - max_tokens) and not ends_sentence(doc[first - 1]):
+        first -= 1
+    last = end - 1
+    while last < min(len(doc) - 1, end + max_tokens) and not ends_sentence(doc[last]):
+        last += 1
+    return first, last
 
-    def __init__(self, nlp: Language, name: str, lexicon: str, window: int):
+
+_SENTENCE_FINAL = {".", "!", "?", "…", "...", "?!", "!?"}
+LEAD_SENTENCES = 2  # the title line and the first sentence of the body
+
+
+def ends_sentence(token: Token) -> bool:
+    """A sentence-final punctuation token, or one followed by a line break."""
+    return token.text in _SENTENCE_FINAL or "\n" in token.whitespace_ or (token.is_space and "\n" in token.text)
+
+
+def lead_end(doc: Doc, sentences: int = LEAD_SENTENCES) -> int:
+    """Token index where the lead (title + first sentence) ends."""
+    seen = 0
+    for token in doc:
+        if ends_sentence(token) and not token.is_space:
+            seen += 1
+            if seen >= sentences:
+                return token.i + 1
+    return len(doc)
+
+
+def _any_within(spans: list[tuple[int, int]], first: int, last: int) -> bool:
+    return any(first <= start and end <= last + 1 for start, end in spans)
+
+
+class OfficeMatcher:
+    """Finds the Directorate under any of its names (strong and weak forms), minus decoys.
+
+    Short forms are shared with look-alike bodies (Montenegro's own "Uprava za dijasporu", city
+    diaspora offices, Croatian and Republika Srpska bodies): ``office.yaml``'s ``lookalike`` rules
+    reject them from the article's context (see docs/tagging.md).
+    """
+
+    def __init__(self, nlp: Language, name: str, lexicon: str, window: int, people_file: str = ""):
         data = load_lexicon(lexicon)
         self.name, self.window = name, window
         self.matcher = KeyMatcher(nlp.vocab)
@@ -162,76 +207,180 @@ class OfficeMatcher:
         _add_patterns(self.matcher, nlp, "weak", data.get("weak", []), quotes_between=True)
         _add_patterns(self.matcher, nlp, "foreign", data.get("foreign", []))
         _add_patterns(self.matcher, nlp, "context", data.get("weak_context", []))
+        lookalike = data.get("lookalike") or {}
+        _add_patterns(self.matcher, nlp, "marker", lookalike.get("markers", []))
+        _add_patterns(self.matcher, nlp, "attached", lookalike.get("attached", []))
+        _add_patterns(self.matcher, nlp, "other_director", lookalike.get("directors", []))
+        own = list(lookalike.get("own_markers", []))
+        if people_file:
+            own += _people_names(Path(people_file))
+        _add_patterns(self.matcher, nlp, "own", own)
+        self.outlet_countries = set(lookalike.get("outlet_countries", []))
+        self.language_countries = dict(lookalike.get("language_countries", {}))
         self.context_languages = set(data.get("weak_context_languages", []))
         self.needs_context = nlp.lang in self.context_languages
         self.strings = nlp.vocab.strings
 
     def __call__(self, doc: Doc) -> Doc:
-        found: dict[str, list[tuple[int, int]]] = {"strong": [], "weak": [], "foreign": [], "context": []}
+        found: dict[str, list[tuple[int, int]]] = {
+            "strong": [], "weak": [], "foreign": [], "context": [], "marker": [], "attached": [],
+            "other_director": [], "own": []}
         for match_id, start, end in self.matcher(doc):
             found[match_id].append((start, end))
         names = filter_spans([Span(doc, s, e, label=kind) for kind in ("strong", "weak") for s, e in found[kind]])
         foreign_starts = {s for s, _ in found["foreign"]}
         foreign_ends = {e for _, e in found["foreign"]}
+        attached_starts = {s for s, _ in found["attached"]}
+        attached_ends = {e for _, e in found["attached"]}
         has_context = bool(found["context"])
+        lead = lead_end(doc)
+        marker_in_lead = any(start < lead for start, _ in found["marker"])
+        country = self._outlet_country(doc)
+        accepted = []
+        for span in sorted(names, key=lambda sp: sp.start):
+            if _near(doc, attached_starts, attached_ends, (span.start, span.end), 1):
+                continue  # "Kancelarija za saradnju s dijasporom grada Niša", "gradska Kancelarija …"
+            if span.label_ == "weak" and not self._weak_accepted(doc, span, found, foreign_starts, foreign_ends,
+                                                                 has_context, marker_in_lead, country):
+                continue
+            accepted.append(span)
         best = 0.0
         mentions = mentions_of(doc)
-        for span in sorted(names, key=lambda sp: sp.start):
-            weak = span.label_ == "weak"
-            if weak and _near(doc, foreign_starts, foreign_ends, (span.start, span.end), self.window):
-                continue  # another state's diaspora office ("crnogorska Uprava za dijasporu")
-            if weak and self.needs_context and not has_context:
-                continue
+        for span in accepted:
             mentions.append((OFFICE, span.start, span.end))
-            best = max(best, WEAK_NAME_SCORE if weak else STRONG_NAME_SCORE)
+            best = max(best, WEAK_NAME_SCORE if span.label_ == "weak" else STRONG_NAME_SCORE)
         if best:
             scores_of(doc)[OFFICE] = best
         return doc
 
+    def _weak_accepted(self, doc: Doc, span: Span, found: dict[str, list[tuple[int, int]]],
+                       foreign_starts: set[int], foreign_ends: set[int], has_context: bool,
+                       marker_in_lead: bool, country: str | None) -> bool:
+        """Whether a short form names the Directorate rather than a look-alike body."""
+        if _near(doc, foreign_starts, foreign_ends, (span.start, span.end), self.window):
+            return False  # another state's diaspora office ("crnogorska Uprava za dijasporu")
+        first, last = sentence_bounds(doc, span.start, span.end)
+        if _any_within(found["other_director"], first, last):
+            return False  # the look-alike body's own director is named in the sentence
+        own = _any_within(found["own"], first, last)
+        if not own and _any_within(found["marker"], first, last):
+            return False  # "… Uprava za dijasporu … Crne Gore" anywhere in the sentence
+        certain = bool(found["strong"]) or bool(found["own"])
+        if not own and not certain and (marker_in_lead or country in self.outlet_countries):
+            return False  # a Montenegrin outlet's "Uprava za dijasporu" is Montenegro's
+        return not (self.needs_context and not has_context)
+
+    def _outlet_country(self, doc: Doc) -> str | None:
+        context = doc.user_data.get(CONTEXT_KEY)
+        if context is not None and getattr(context, "country", None):
+            return str(context.country).upper()
+        return self.language_countries.get(doc.user_data.get(LANGUAGE_KEY))
+
+
+CONTEXT_KEY = "odjek_context"  # doc.user_data: the TagContext (publication date, outlet country)
+LANGUAGE_KEY = "odjek_language"  # doc.user_data: the language code the caller gave (cnr, hr …)
+
+
+def _people_names(path: Path) -> list[str]:
+    """Every name and alias of the people file (they mark a sentence as about the Serbian office)."""
+    from schemas.config import load_people  # noqa: PLC0415 - pydantic only when the pipe is built
+
+    return [name for person in load_people(path) for name in person.names]
+
 
 @Language.factory("odjek_office_matcher", assigns=["doc._.odjek_mentions", "doc._.odjek_scores"],
-                  default_config={"lexicon": "office.yaml", "window": 2})
-def make_office_matcher(nlp: Language, name: str, lexicon: str, window: int) -> OfficeMatcher:
+                  default_config={"lexicon": "office.yaml", "window": 2, "people_file": ""})
+def make_office_matcher(nlp: Language, name: str, lexicon: str, window: int, people_file: str) -> OfficeMatcher:
     """The watchlist matcher for the ``office`` label."""
-    return OfficeMatcher(nlp, name, lexicon, window)
+    return OfficeMatcher(nlp, name, lexicon, window, people_file)
 
 
 class PeopleMatcher:
-    """Finds watched people by name/alias, and by role ('direktor' + the office's name)."""
+    """Finds watched people by name/alias, and by role ('direktor' + the office's name).
+
+    Each mention is resolved against the article's date (``doc.user_data[CONTEXT_KEY]``): the person
+    named, or for a bare role the person in office that day, and whether that is a former director.
+    Results: ``doc._.odjek_people`` maps (start, end) of each director mention to (person id, former).
+    """
 
     def __init__(self, nlp: Language, name: str, people_file: str, office_lexicon: str):
-        from schemas.config import load_people  # noqa: PLC0415 - pydantic only when the pipe is built
+        from schemas.config import load_people_file  # noqa: PLC0415 - pydantic only when the pipe is built
 
         self.name = name
         self.matcher = KeyMatcher(nlp.vocab)
         self.strings = nlp.vocab.strings
-        people = load_people(Path(people_file))
-        for person in people:
-            _add_patterns(self.matcher, nlp, f"name::{person.label}", [person.name, *person.aliases])
-            _add_patterns(self.matcher, nlp, f"role::{person.label}", person.role_patterns)
+        people_data = load_people_file(Path(people_file))
+        self.people = list(people_data.people)
+        for person in self.people:
+            _add_patterns(self.matcher, nlp, f"name::{person.id}", person.names)
+            if person.role_patterns:
+                _add_patterns(self.matcher, nlp, f"role::{person.id}", person.role_patterns)
+        if people_data.role_patterns:
+            _add_patterns(self.matcher, nlp, "role::", people_data.role_patterns)
+        _add_patterns(self.matcher, nlp, "not_role::", people_data.not_roles)
+        _add_patterns(self.matcher, nlp, "former::", people_data.former_markers)
+        self.labels = {person.id: person.label for person in self.people}
         office = load_lexicon(office_lexicon)
         tokenize, key = _tokenizer_words(nlp), _key(nlp)
         self.bare_heads = {key(w) for word in office.get("bare_heads", []) for w in tokenize(word)}
         self.bare_followers = {key(w) for word in office.get("bare_role_followers", []) for w in tokenize(word)}
 
     def __call__(self, doc: Doc) -> Doc:
+        from nlp.people import resolve  # noqa: PLC0415 - avoids an import cycle at module load
+
         mentions = mentions_of(doc)
         office_starts = {start: end for label, start, end in mentions if label == OFFICE}
+        matches = self.matcher(doc)
+        not_role_ends = {end for match_id, _, end in matches if match_id == "not_role::"}
+        former_ends = {end for match_id, _, end in matches if match_id == "former::"}
+        name_starts = {start: (match_id.split("::", 1)[1], end) for match_id, start, end in matches
+                       if match_id.startswith("name::")}
         spans = []
-        for match_id, start, end in self.matcher(doc):
-            kind, label = match_id.split("::", 1)
+        for match_id, start, end in matches:
+            kind, person_id = match_id.split("::", 1)
             if kind == "name":
-                spans.append(Span(doc, start, end, label=label))
+                spans.append(Span(doc, start, end, label=f"name::{person_id}"))
                 continue
+            if kind != "role" or _ends_near(not_role_ends, start):
+                continue  # "zamenica direktora Uprave" is not the director
+            said_former = _ends_near(former_ends, start)
             office_end = self._office_after(doc, end, office_starts)
             if office_end is not None:
-                spans.append(Span(doc, start, office_end, label=label))
-            elif self._bare_role(doc, end, bool(office_starts)):
-                spans.append(Span(doc, start, end + 1, label=label))
+                spans.append(Span(doc, start, office_end, label=f"role::{person_id}::{int(said_former)}"))
+            elif self._bare_role(doc, end, bool(office_starts), name_starts):
+                spans.append(Span(doc, start, _next_word(doc, end) + 1,
+                                  label=f"role::{person_id}::{int(said_former)}"))
+        context = doc.user_data.get(CONTEXT_KEY)
+        day = getattr(context, "published", None)
+        resolved: dict[tuple[int, int], tuple[str | None, bool]] = {}
         for span in filter_spans(spans):
-            mentions.append((span.label_, span.start, span.end))
-            scores_of(doc)[span.label_] = 1.0
+            parts = span.label_.split("::")
+            if parts[0] == "name":
+                person_id, said_former = parts[1], _ends_near(former_ends, span.start)
+            else:
+                named = self._name_after(doc, span.end, name_starts)
+                person_id, said_former = named or parts[1] or None, parts[2] == "1"
+            result = resolve(self.people, person_id, day, said_former=said_former)
+            if not result.counts:
+                continue  # named before their first term: not the Directorate's director yet
+            label = self.labels.get(result.person_id or "", DIRECTOR)
+            mentions.append((label, span.start, span.end))
+            resolved[(span.start, span.end)] = (result.person_id, result.former)
+            scores_of(doc)[label] = 1.0
+        doc._.odjek_people = resolved
         return doc
+
+    @staticmethod
+    def _name_after(doc: Doc, end: int, name_starts: dict[int, tuple[str, int]]) -> str | None:
+        """The person named right after a role ("direktor Uprave, Vladimir Kokanović")."""
+        position = end
+        for _ in range(QUOTE_SKIP_TOKENS + 2):
+            if position in name_starts:
+                return name_starts[position][0]
+            if position >= len(doc) or not (doc[position].is_punct or doc[position].is_space):
+                return None
+            position += 1
+        return None
 
     @staticmethod
     def _office_after(doc: Doc, end: int, office_starts: dict[int, int]) -> int | None:
@@ -240,18 +389,35 @@ class PeopleMatcher:
             position = end + offset
             if position in office_starts:
                 return office_starts[position]
-            if position >= len(doc) or not doc[position].is_quote:
+            if position >= len(doc) or not (doc[position].is_quote or doc[position].is_space):
                 return None
         return None
 
-    def _bare_role(self, doc: Doc, end: int, has_office: bool) -> bool:
-        """'direktor Uprave' + a name, punctuation, the end or an auxiliary/speech verb, in a text naming the office."""
-        if not has_office or end >= len(doc) or doc[end].lemma_ not in self.bare_heads:
+    def _bare_role(self, doc: Doc, end: int, has_office: bool, name_starts: dict[int, tuple[str, int]]) -> bool:
+        """'direktor Uprave' + a known name, punctuation, the end or an auxiliary/speech verb, in a text naming
+        the office; another capitalised name after it is another body's director ("direktor Uprave Zenović")."""
+        head = _next_word(doc, end)
+        if not has_office or head >= len(doc) or doc[head].lemma_ not in self.bare_heads:
             return False
-        if end + 1 >= len(doc):
+        following_index = _next_word(doc, head + 1)
+        if following_index >= len(doc):
             return True
-        following = doc[end + 1]
+        following = doc[following_index]
+        if following.is_alpha and following.text[:1].isupper():
+            return following_index in name_starts
         return not (following.is_alpha and following.text[:1].islower()) or following.lemma_ in self.bare_followers
+
+
+def _next_word(doc: Doc, position: int) -> int:
+    """The first index at or after ``position`` that is not a whitespace token."""
+    while position < len(doc) and doc[position].is_space:
+        position += 1
+    return position
+
+
+def _ends_near(ends: set[int], start: int) -> bool:
+    """A match (a deputy word, "bivši") ends right before ``start``, or one token before."""
+    return start in ends or (start - 1) in ends
 
 
 @Language.factory("odjek_people_matcher", assigns=["doc._.odjek_mentions", "doc._.odjek_scores"],
@@ -283,11 +449,9 @@ class LexiconTagger:
             spec = spec or {}
             self.requires[label] = list(spec.get("requires", []))
             self.terms += weighted_terms(label, _for_language(spec.get("terms"), nlp.lang))
-            places = spec.get("places") or {}
-            self.terms += weighted_terms(label, places.get("sr"), proper=True, decline=True,
-                                         default_weight=place_weight)
-            if nlp.lang != "sr":
-                self.terms += weighted_terms(label, places.get(nlp.lang), proper=True, default_weight=place_weight)
+            self.terms += _place_terms(label, spec.get("places") or {}, nlp.lang, place_weight, None)
+            for country, places in (spec.get("countries") or {}).items():
+                self.terms += _place_terms(label, places or {}, nlp.lang, place_weight, str(country))
         self.terms += weighted_terms(NONE_LABEL, data.get("blockers"))
         tokenize, key = _tokenizer_words(nlp), _key(nlp)
         for index, term in enumerate(self.terms):
@@ -325,6 +489,8 @@ class LexiconTagger:
                    if not _inside(start, end, taken) and not _after_foreign(start, foreign_ends)}
         present |= self._label_contexts(scores_of(doc))
         totals: Counter[str] = Counter()
+        countries: Counter[str] = Counter()
+        country_region: dict[str, str] = {}
         repeats: Counter[int] = Counter()
         seen: set[tuple[str, int, int]] = set()
         for span in _longest(candidates):
@@ -340,7 +506,13 @@ class LexiconTagger:
             if repeats[int(span.label_)] > self.max_repeats:
                 continue
             totals[term.label] += term.weight
+            if term.country:
+                countries[term.country] += term.weight
+                country_region[term.country] = term.label
             mentions.append((term.label, span.start, span.end))
+        if countries:
+            doc._.odjek_countries = {code: (country_region[code], round(1.0 - math.exp(-total), 4))
+                                     for code, total in countries.items()}
         scores = scores_of(doc)
         for label, total in totals.items():
             score = 1.0 - math.exp(-total)
@@ -364,6 +536,16 @@ class LexiconTagger:
         if term.proper:
             return doc[start].text[:1].isupper()
         return True
+
+
+def _place_terms(label: str, places: dict, language: str, weight: float, country: str | None) -> list[Term]:
+    """Gazetteer terms of one country (or of a region without country): Serbian names declined,
+    the pipeline's own language as written."""
+    terms = weighted_terms(label, places.get("sr"), proper=True, decline=True, default_weight=weight,
+                           country=country)
+    if language != "sr":
+        terms += weighted_terms(label, places.get(language), proper=True, default_weight=weight, country=country)
+    return terms
 
 
 def _longest(spans: list[Span]) -> list[Span]:
@@ -410,3 +592,73 @@ def make_topic_tagger(nlp: Language, name: str, lexicon: str) -> LexiconTagger:
 def make_region_tagger(nlp: Language, name: str, lexicon: str) -> LexiconTagger:
     """The region tagger (gazetteer in ``nlp/lexicon/regions.yaml``)."""
     return LexiconTagger(nlp, name, lexicon, "region", "regions")
+
+
+CRITICAL = "critical"
+
+
+class CriticalTagger:
+    """Flags coverage critical of the Directorate or its director (``critical``), per article.
+
+    Only the sentences that mention the office or a director count: critical terms found there
+    (criticism, accusations, calls for resignation, protests, complaints) are summed like topic
+    terms, ``1 − e^(−Σ weights)``. Verbs listed under ``own_voice`` (``osudila``, ``kritikovao``)
+    do not count when the office or director is named before them in the sentence: that is the
+    Directorate criticising someone else. Terms inside the office's or director's name never count.
+    """
+
+    def __init__(self, nlp: Language, name: str, lexicon: str):
+        data = load_lexicon(lexicon)
+        self.name = name
+        self.threshold = float(data.get("threshold", 0.5))
+        self.max_repeats = int(data.get("max_repeats", 2))
+        self.matcher = KeyMatcher(nlp.vocab)
+        self.terms = weighted_terms(CRITICAL, _for_language(data.get("terms"), nlp.lang))
+        self.own_voice = weighted_terms(CRITICAL, _for_language(data.get("own_voice"), nlp.lang))
+        tokenize, key = _tokenizer_words(nlp), _key(nlp)
+        for index, term in enumerate(self.terms):
+            self.matcher.add(f"term::{index}", [compile_phrase(term.phrase, tokenize, key)])
+        for index, term in enumerate(self.own_voice):
+            self.matcher.add(f"own::{index}", [compile_phrase(term.phrase, tokenize, key)])
+        _add_patterns(self.matcher, nlp, "block::", data.get("blockers") or [])
+        self.requires = {CRITICAL: []}  # label_specs() reads this: one label, kind "flag"
+        self.kind = "flag"
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = mentions_of(doc)
+        entities = [(start, end) for label, start, end in mentions if label in (OFFICE, DIRECTOR)]
+        if not entities:
+            return doc
+        sentences = sorted({sentence_bounds(doc, start, end) for start, end in entities})
+        found = self.matcher(doc)
+        blocked = [(start, end) for match_id, start, end in found if match_id == "block::"]
+        spans = []
+        for match_id, start, end in found:
+            kind, _, rest = match_id.partition("::")
+            if kind in ("term", "own") and not _inside(start, end, entities) and not _inside(start, end, blocked):
+                spans.append(Span(doc, start, end, label=f"{kind}::{rest}"))
+        total = 0.0
+        repeats: Counter[str] = Counter()
+        for span in _longest(spans):
+            sentence = next(((a, b) for a, b in sentences if a <= span.start <= b), None)
+            if sentence is None:
+                continue
+            kind, index = span.label_.split("::")
+            term = (self.terms if kind == "term" else self.own_voice)[int(index)]
+            if kind == "own" and any(sentence[0] <= start < span.start for start, _ in entities):
+                continue  # "Uprava je oštro osudila …": the Directorate's own criticism of others
+            repeats[span.label_] += 1
+            if repeats[span.label_] > self.max_repeats:
+                continue
+            total += term.weight
+            mentions.append((CRITICAL, span.start, span.end))
+        if total:
+            scores_of(doc)[CRITICAL] = round(1.0 - math.exp(-total), 4)
+        return doc
+
+
+@Language.factory("odjek_critical_tagger", assigns=["doc._.odjek_mentions", "doc._.odjek_scores"],
+                  default_config={"lexicon": "critical.yaml"})
+def make_critical_tagger(nlp: Language, name: str, lexicon: str) -> CriticalTagger:
+    """The ``critical`` flag (terms and own-voice verbs in ``nlp/lexicon/critical.yaml``)."""
+    return CriticalTagger(nlp, name, lexicon)

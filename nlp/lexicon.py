@@ -46,6 +46,7 @@ class Term:
     proper: bool = False
     upper: bool = False
     decline: bool = False
+    country: str | None = None  # region gazetteer: the place's country (ISO 3166-1 alpha-2)
 
 
 @lru_cache(maxsize=32)
@@ -118,7 +119,7 @@ def _word_spec(word: str, key: KeyFunction, inflect: bool) -> dict[str, Any]:
 
 
 def weighted_terms(label: str, entries: Any, *, proper: bool = False, decline: bool = False,
-                   default_weight: float = 1.0) -> list[Term]:
+                   default_weight: float = 1.0, country: str | None = None) -> list[Term]:
     """Terms from a YAML list of phrases or a mapping phrase → weight."""
     if entries is None:
         return []
@@ -133,5 +134,6 @@ def weighted_terms(label: str, entries: Any, *, proper: bool = False, decline: b
         if not isinstance(phrase, str) or not isinstance(weight, (int, float)):
             raise LexiconError(f"{label}: bad term {phrase!r}: {weight!r}")
         upper = proper and phrase.isupper() and len(phrase) > 1
-        terms.append(Term(label, phrase, float(weight), proper=proper, upper=upper, decline=decline))
+        terms.append(Term(label, phrase, float(weight), proper=proper, upper=upper, decline=decline,
+                          country=country))
     return terms

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spacy.attrs import IS_QUOTE, LEMMA, NORM
+from spacy.attrs import IS_QUOTE, IS_SPACE, LEMMA, NORM
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -77,11 +77,11 @@ class KeyMatcher:
         """All matches in the doc, in order of start."""
         if not len(doc) or not self.patterns:
             return []
-        lemmas, norms, quotes = _columns(doc)
+        lemmas, norms, quotes, positions = _columns(doc)
         columns = {"LEMMA": lemmas, "NORM": norms}
         lemma_index, norm_index = self.index["LEMMA"], self.index["NORM"]
         found = []
-        for start in range(len(doc)):
+        for start in range(len(lemmas)):
             by_lemma = lemma_index.get(lemmas[start], _NONE)
             by_norm = norm_index.get(norms[start], _NONE)
             for number in (by_lemma + by_norm if by_norm else by_lemma):
@@ -89,22 +89,35 @@ class KeyMatcher:
                 end = max(_ends(elements, 1, start + 1, columns, quotes), default=None)
                 if end is not None:
                     found.append((match_id, start, end))
-        return found
+        if positions is None:
+            return found
+        # Matched over the text without whitespace tokens: map back to the doc's token indices.
+        return [(match_id, positions[start], positions[end - 1] + 1) for match_id, start, end in found]
 
 
-def _columns(doc: Doc) -> tuple[list[int], list[int], list[bool]]:
+def _columns(doc: Doc) -> tuple[list[int], list[int], list[bool], list[int] | None]:
     """LEMMA, NORM and IS_QUOTE per token, read once per doc and shared by the matchers.
 
+    Whitespace tokens (a double space, a no-break space, a line break inside a name pasted from
+    a PDF) are left out, so a name matches across them; ``positions`` then maps the compressed
+    index back to the doc's token index (None when the doc has no whitespace tokens).
     Cached in ``doc.user_data`` by token count; the matchers run after the components that set
     NORM and LEMMA, which do not change afterwards.
     """
     cached = doc.user_data.get(_COLUMNS_KEY)
-    if cached is not None and len(cached[0]) == len(doc):
-        return cached
-    lemmas, norms, quotes = (list(column) for column in doc.to_array([LEMMA, NORM, IS_QUOTE]).T.tolist())
-    columns = (lemmas, norms, [bool(q) for q in quotes])
+    if cached is not None and cached[4] == len(doc):
+        return cached[:4]
+    lemmas, norms, quotes, spaces = (list(column) for column in
+                                     doc.to_array([LEMMA, NORM, IS_QUOTE, IS_SPACE]).T.tolist())
+    positions = None
+    if any(spaces):
+        positions = [i for i, space in enumerate(spaces) if not space]
+        lemmas = [lemmas[i] for i in positions]
+        norms = [norms[i] for i in positions]
+        quotes = [quotes[i] for i in positions]
+    columns = (lemmas, norms, [bool(q) for q in quotes], positions, len(doc))
     doc.user_data[_COLUMNS_KEY] = columns
-    return columns
+    return columns[:4]
 
 
 _COLUMNS_KEY = "odjek_matching_columns"

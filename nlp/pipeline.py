@@ -23,10 +23,11 @@ from spacy.tokens import Doc
 from thinc.api import Config
 
 import nlp.components  # noqa: F401 - registers the factories
-from nlp.components import DIRECTOR, OFFICE, LexiconTagger, mentions_of, scores_of
+from nlp.components import (CONTEXT_KEY, CRITICAL, DIRECTOR, LANGUAGE_KEY, OFFICE, CriticalTagger, LexiconTagger,
+                             mentions_of, scores_of, sentence_bounds)
 from nlp.lexicon import load_lexicon
-from nlp.normalize import script_of
-from schemas.records import Label, Mention, TagResult
+from nlp.normalize import same_length_whitespace, script_of
+from schemas.records import Label, Mention, TagContext, TagResult
 
 LOGGER = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ PIPELINE_LANGUAGES = ("sr", "en", "de", "ru")
 SERBIAN_FAMILY = {"sr", "hr", "bs", "cnr", "sh", "me"}
 ENTITY_LABELS = (OFFICE, DIRECTOR)
 ENTITY_THRESHOLD = 0.5
-KIND_ORDER = ("entity", "topic", "region")
+KIND_ORDER = ("entity", "flag", "topic", "region", "country")
+COUNTRY_THRESHOLD = 0.5  # a country of an assigned region, from its own places
 SENTENCE_MAX_CHARS = 600  # a mention's sentence is cut around it beyond this (long list items)
 SENTENCE_MAX_TOKENS = 150  # bounds the walk in text without punctuation (tables, lists)
 SCRIPT_SAMPLE_CHARS = 3000
@@ -55,6 +57,7 @@ class TaggingSettings:
     office_lexicon: str = "office.yaml"
     topic_lexicon: str = "topics.yaml"
     region_lexicon: str = "regions.yaml"
+    critical_lexicon: str = "critical.yaml"
 
 
 def pipeline_language(language: str | None) -> str:
@@ -72,11 +75,13 @@ def pipeline_config(language: str, settings: TaggingSettings) -> Config:
     components = {
         "odjek_script_normalizer": {"factory": "odjek_script_normalizer"},
         "odjek_inflection": {"factory": "odjek_inflection", "method": settings.inflection},
-        "odjek_office_matcher": {"factory": "odjek_office_matcher", "lexicon": settings.office_lexicon},
+        "odjek_office_matcher": {"factory": "odjek_office_matcher", "lexicon": settings.office_lexicon,
+                                 "people_file": str(settings.people_file)},
         "odjek_people_matcher": {"factory": "odjek_people_matcher", "people_file": str(settings.people_file),
                                  "office_lexicon": settings.office_lexicon},
         "odjek_region_tagger": {"factory": "odjek_region_tagger", "lexicon": settings.region_lexicon},
         "odjek_topic_tagger": {"factory": "odjek_topic_tagger", "lexicon": settings.topic_lexicon},
+        "odjek_critical_tagger": {"factory": "odjek_critical_tagger", "lexicon": settings.critical_lexicon},
     }
     return Config({"nlp": {"lang": language, "pipeline": list(components)}, "components": components})
 
@@ -140,31 +145,54 @@ def _identifier(languages: tuple[str, ...]):
     return identifier
 
 
-def tag_texts(items: Iterable[tuple[Any, str, str | None]], *, people_file: Path | None = None,
+Item = tuple[Any, str, str | None] | tuple[Any, str, str | None, TagContext | None]
+
+
+def tag_texts(items: Iterable[Item], *, people_file: Path | None = None,
               batch_size: int = 64) -> Iterator[tuple[Any, TagResult]]:
-    """Tag (key, text, language-or-None) items in batches, yielding (key, TagResult) in order."""
+    """Tag (key, text, language-or-None[, TagContext]) items in batches, yielding (key, TagResult) in order.
+
+    The optional TagContext carries the publication date (director mentions are resolved against
+    it) and the outlet's country (look-alike diaspora offices of that country are rejected).
+    """
     settings = TaggingSettings()
     if people_file is not None:
         settings = replace(settings, people_file=Path(people_file).resolve())
     return tag_with_settings(items, settings, batch_size=batch_size)
 
 
-def tag_with_settings(items: Iterable[tuple[Any, str, str | None]], settings: TaggingSettings, *,
+def tag_with_settings(items: Iterable[Item], settings: TaggingSettings, *,
                       batch_size: int = 64) -> Iterator[tuple[Any, TagResult]]:
     """``tag_texts`` with explicit settings (the evaluation compares inflection methods with it)."""
     iterator = iter(items)
     while batch := list(islice(iterator, batch_size)):
-        prepared = [(key, text or "", language or detect_language(text or "")) for key, text, language in batch]
+        prepared = [_prepare(item) for item in batch]
         results: dict[int, TagResult] = {}
-        for pipe_language in dict.fromkeys(pipeline_language(lang) for _, _, lang in prepared):
-            indices = [i for i, (_, _, lang) in enumerate(prepared) if pipeline_language(lang) == pipe_language]
+        for pipe_language in dict.fromkeys(pipeline_language(p[2]) for p in prepared):
+            indices = [i for i, p in enumerate(prepared) if pipeline_language(p[2]) == pipe_language]
             nlp = _cached_pipeline(pipe_language, settings)
             specs = label_specs(nlp)
-            docs = nlp.pipe(((prepared[i][1], i) for i in indices), as_tuples=True, batch_size=batch_size)
-            for doc, index in docs:
-                results[index] = doc_to_result(doc, prepared[index][2], specs)
-        for index, (key, _, _) in enumerate(prepared):
-            yield key, results[index]
+            docs = nlp.pipe((_make_doc(nlp, prepared[i]) for i in indices), batch_size=batch_size)
+            for doc, index in zip(docs, indices):
+                results[index] = doc_to_result(doc, prepared[index][2], specs, prepared[index][1])
+        for index, prepared_item in enumerate(prepared):
+            yield prepared_item[0], results[index]
+
+
+def _prepare(item: Item) -> tuple[Any, str, str, TagContext | None]:
+    """(key, original text, language, context) with the language detected when missing."""
+    key, text, language = item[0], item[1] or "", item[2]
+    context = item[3] if len(item) > 3 else None
+    return key, text, language or detect_language(text), context
+
+
+def _make_doc(nlp: Language, prepared: tuple[Any, str, str, TagContext | None]) -> Doc:
+    """The doc of one text: odd whitespace made plain (same length, so offsets hold) and the
+    context (date, outlet country, language code) where the components can read it."""
+    doc = nlp.make_doc(same_length_whitespace(prepared[1]))
+    doc.user_data[CONTEXT_KEY] = prepared[3]
+    doc.user_data[LANGUAGE_KEY] = (prepared[2] or "").lower().split("-")[0]
+    return doc
 
 
 def tag_text(text: str, language: str | None = None) -> TagResult:
@@ -178,22 +206,34 @@ def label_specs(nlp: Language) -> dict[str, tuple[str, float]]:
     for _, component in nlp.pipeline:
         if isinstance(component, LexiconTagger):
             specs.update({label: (component.kind, component.threshold) for label in component.requires})
+        elif isinstance(component, CriticalTagger):
+            specs[CRITICAL] = ("flag", component.threshold)
     return specs
 
 
-def doc_to_result(doc: Doc, language: str, specs: dict[str, tuple[str, float]]) -> TagResult:
-    """Turn a processed Doc into a TagResult: labels over threshold, their mentions with sentences."""
+def doc_to_result(doc: Doc, language: str, specs: dict[str, tuple[str, float]],
+                  original: str | None = None) -> TagResult:
+    """Turn a processed Doc into a TagResult: labels over threshold, their mentions with sentences.
+
+    ``original`` is the text as received (the doc's text differs only in odd whitespace made
+    plain, same length), so mention texts and sentences are slices of what the caller gave.
+    """
     labels = [Label(label, specs[label][0], score) for label, score in scores_of(doc).items()
               if label in specs and score >= specs[label][1]]
-    labels.sort(key=lambda lab: (KIND_ORDER.index(lab.kind), -lab.score, lab.label))
     accepted = {lab.label for lab in labels}
-    text = doc.text
+    for code, (region, score) in (doc._.odjek_countries or {}).items():
+        if region in accepted and score >= COUNTRY_THRESHOLD:
+            labels.append(Label(code, "country", score))
+    labels.sort(key=lambda lab: (KIND_ORDER.index(lab.kind), -lab.score, lab.label))
+    text = doc.text if original is None else original
+    people = doc._.odjek_people or {}
     mentions = []
     for label, start, end in sorted(mentions_of(doc), key=lambda m: (m[1], m[2])):
         if label in accepted:
             span = doc[start:end]
-            mentions.append(Mention(label, span.start_char, span.end_char, span.text,
-                                    sentence_around(doc, start, end, text)))
+            person, former = people.get((start, end), (None, False)) if label == DIRECTOR else (None, False)
+            mentions.append(Mention(label, span.start_char, span.end_char, text[span.start_char:span.end_char],
+                                    sentence_around(doc, start, end, text), person=person, former=former))
     # The script of the title and lead is the article's; counting every letter of a long text
     # cost more than all matchers together.
     script = script_of(text[:SCRIPT_SAMPLE_CHARS])
@@ -207,12 +247,7 @@ def sentence_around(doc: Doc, start: int, end: int, text: str | None = None) -> 
     Found by walking tokens from the mention, not by a sentencizer over the whole text: only texts
     with mentions pay for it (measured in bench/bench_tagging.py).
     """
-    first = start
-    while first > max(0, start - SENTENCE_MAX_TOKENS) and not _ends_sentence(doc[first - 1]):
-        first -= 1
-    last = end - 1
-    while last < min(len(doc) - 1, end + SENTENCE_MAX_TOKENS) and not _ends_sentence(doc[last]):
-        last += 1
+    first, last = sentence_bounds(doc, start, end, SENTENCE_MAX_TOKENS)
     begin, finish = doc[first].idx, doc[last].idx + len(doc[last])
     if finish - begin > SENTENCE_MAX_CHARS:
         middle = (doc[start].idx + doc[end - 1].idx) // 2
@@ -220,11 +255,3 @@ def sentence_around(doc: Doc, start: int, end: int, text: str | None = None) -> 
         finish = min(finish, begin + SENTENCE_MAX_CHARS)
     text = doc.text if text is None else text  # Doc.text is rebuilt from the tokens on every access
     return re.sub(r"\s+", " ", text[begin:finish]).strip()
-
-
-_SENTENCE_FINAL = {".", "!", "?", "…", "...", "?!", "!?"}
-
-
-def _ends_sentence(token) -> bool:
-    """A sentence-final punctuation token, or one followed by a line break."""
-    return token.text in _SENTENCE_FINAL or "\n" in token.whitespace_ or (token.is_space and "\n" in token.text)

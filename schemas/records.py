@@ -37,7 +37,7 @@ class DiscoveredUrl:
 
     url: str
     source_id: str
-    via: str  # "feed" | "sitemap" | "section" | "import"
+    via: str  # "feed" | "news_sitemap" | "sitemap" | "section" | "import"
     title: str | None = None
     published: dt.datetime | None = None
     summary: str | None = None
@@ -110,7 +110,7 @@ class Label:
     """A taxonomy label on an article with its score in [0, 1]."""
 
     label: str
-    kind: str  # "entity" (office, director) | "topic" | "region"
+    kind: str  # "entity" (office, director) | "topic" | "region" | "country" (ISO code) | "flag" (critical)
     score: float
 
 
@@ -123,6 +123,16 @@ class Mention:
     end: int
     text: str
     sentence: str
+    person: str | None = None  # director mentions: the person's id in config/people.yaml
+    former: bool = False  # director mentions: the person did not hold the office on the article's date
+
+
+@dataclass(frozen=True, slots=True)
+class TagContext:
+    """What the tagger may know about a text besides its words: when and where it was published."""
+
+    published: dt.date | None = None
+    country: str | None = None  # the outlet's country (ISO 3166-1 alpha-2)
 
 
 @dataclass(slots=True)

@@ -52,6 +52,11 @@ def check(sources_file: Path | None, people_file: Path | None, allow_unchecked: 
         raise OdjekError(f"{len(problems)} problem(s) in the configuration")
     for source_id, url in unverified:
         click.echo(f"unverified: {source_id}: {url}")
+    from nlp.people import confirmation_warnings
+
+    # A stale people file silently credits the wrong person as director: a warning, not an error.
+    for warning in confirmation_warnings(people_file or settings.people_path, int(settings.people_max_age_days)):
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"ok: {counts['sources']} sources, {counts['people']} people, {len(unverified)} unverified URL(s)")
 
 

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from archive.articles import articles_for_entries, record_tags
 from archive.frontier import claim, counts_by_state
 from odjek.runner import StageContext, StageReport
-from schemas.records import FrontierState
+from schemas.records import Article, FrontierState, TagContext
 
 NAME = "tag"
 ORDER = 40
 LOGGER = logging.getLogger(__name__)
+
+
+def source_countries(db) -> dict[str, str]:
+    """Outlet id → country (ISO code), for the tagger's look-alike rules."""
+    return {row["id"]: row["country"] for row in db.query("SELECT id, country FROM sources")}
+
+
+def tag_context(article: Article, countries: dict[str, str], timezone: str) -> TagContext:
+    """When (local calendar day: director terms are dates) and where an article was published."""
+    day = article.published.astimezone(ZoneInfo(timezone)).date() if article.published else None
+    return TagContext(published=day, country=countries.get(article.source_id))
 
 
 def run(ctx: StageContext) -> StageReport:
@@ -27,7 +39,9 @@ def run(ctx: StageContext) -> StageReport:
         if not batch:
             break
         by_entry = articles_for_entries(ctx.db, [e.id for e in batch])
-        items = [(entry.id, by_entry[entry.id].document, by_entry[entry.id].language)
+        countries = source_countries(ctx.db)
+        items = [(entry.id, by_entry[entry.id].document, by_entry[entry.id].language,
+                  tag_context(by_entry[entry.id], countries, ctx.settings.timezone))
                  for entry in batch if entry.id in by_entry]
         results = []
         for frontier_id, result in tag_texts(items, people_file=people_file):

@@ -303,7 +303,11 @@ def test_people_file_is_valid_and_lists_the_director():
     from schemas.config import load_people
 
     people = load_people(PEOPLE_FILE)
-    director = next(person for person in people if person.id == "arnaud-gouillon")
+    by_id = {person.id: person for person in people}
+    director = by_id["vladimir-kokanovic"]
     assert director.current and director.label == "director"
-    assert {"Арно Гујон", "Arno Gujon", "Арно Гуйон"} <= set(director.aliases)
+    assert {"Владимир Кокановић", "Kokanovic", "Коканович"} <= set(director.aliases)
     assert director.role.startswith("direktor Uprave za saradnju s dijasporom")
+    former = by_id["arnaud-gouillon"]
+    assert not former.current and {"Арно Гујон", "Arno Gujon", "Арно Гуйон", "Guyon"} <= set(former.aliases)
+    assert former.terms[0].end.isoformat() == "2024-05-23"
