@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import socket
 from typing import Iterable, Sequence
 
 from archive.db import Database, Tx, iso, parse_iso, utcnow
+from archive.owners import owner_alive, owner_id
 from schemas.records import DiscoveredUrl, FrontierEntry, FrontierState
 
 LOGGER = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ MAX_URL_LENGTH = 2083
 
 def worker_id() -> str:
     """Identity of this process as a lease owner: host and pid, so dead local owners can be detected."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return owner_id()
 
 
 def _entry(row: dict) -> FrontierEntry:
@@ -101,22 +101,12 @@ def claim(db: Database, state: FrontierState, limit: int, owner: str, lease_s: i
     return sorted((_entry(r) for r in rows), key=lambda e: e.id)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def release_stale_claims(db: Database) -> int:
-    """Free leases held by processes of this host that no longer exist; return how many were freed."""
+    """Free leases held by processes of this host that no longer run (gone, or killed and not yet reaped:
+    a zombie never finishes its work); return how many were freed."""
     host = socket.gethostname()
     rows = db.query("SELECT DISTINCT lease_owner FROM frontier WHERE lease_owner LIKE ?", (f"{host}:%",))
-    dead = [r["lease_owner"] for r in rows
-            if r["lease_owner"].rsplit(":", 1)[-1].isdigit() and not _pid_alive(int(r["lease_owner"].rsplit(":", 1)[-1]))]
+    dead = [r["lease_owner"] for r in rows if owner_alive(r["lease_owner"]) is False]
     freed = 0
     for owner in dead:
         with db.transaction() as tx:

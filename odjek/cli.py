@@ -8,16 +8,35 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sqlite3
 import sys
 
 import click
 
 import odjek.commands
-from odjek.errors import OdjekError
+from odjek.errors import EXIT_USAGE, OdjekError
+
+
+def operational_error(exc: BaseException) -> str | None:
+    """One line for an error of configuration or connection (not a bug), None for anything else."""
+    from archive.db import ArchiveUnavailable, BadDatabaseUrl, first_line
+
+    if isinstance(exc, (ArchiveUnavailable, BadDatabaseUrl)):
+        return first_line(exc)
+    if type(exc).__module__.startswith("psycopg"):
+        import psycopg
+
+        if isinstance(exc, psycopg.OperationalError):  # the server went away or refused mid-command
+            return f"PostgreSQL: {first_line(exc)}"
+    if isinstance(exc, sqlite3.OperationalError) and any(
+            text in str(exc) for text in ("unable to open", "disk I/O", "database is locked", "readonly")):
+        return f"SQLite: {first_line(exc)}"
+    return None
 
 
 class OdjekGroup(click.Group):
-    """Turns known errors into one line and exit status 2."""
+    """Turns known errors, and configuration or connection errors, into one line on stderr and an exit status
+    (2 for those; see odjek.errors for the others)."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -25,6 +44,12 @@ class OdjekGroup(click.Group):
         except OdjekError as exc:
             click.echo(f"odjek: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except Exception as exc:
+            line = operational_error(exc)
+            if line is None:
+                raise
+            click.echo(f"odjek: error: {line}", err=True)
+            ctx.exit(EXIT_USAGE)
 
 
 @click.group(cls=OdjekGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -12,12 +12,18 @@ from odjek.settings import Settings, load_settings
 
 
 def settings_from_env(**overrides: Any) -> Settings:
+    import yaml
+
+    from odjek.errors import InputError
+
     try:
         return load_settings(**overrides)
     except ValueError as exc:
-        from odjek.errors import InputError
-
         raise InputError(str(exc)) from None
+    except OSError as exc:  # the settings file named by ODJEK_SETTINGS_FILE cannot be read
+        raise InputError(f"settings file: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"settings file is not valid YAML: {' '.join(str(exc).split())}") from None
 
 
 def echo_json(obj: Any) -> None:

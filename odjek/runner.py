@@ -15,10 +15,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable, Sequence
 
-from archive import Database, open_archive
+from archive import ArchiveUnavailable, Database, open_archive
 from archive.frontier import release_stale_claims, worker_id
+from archive.maintenance import close_abandoned_runs
 from archive.sources import finish_pipeline_run, start_pipeline_run, sync_sources
-from odjek.errors import InputError
+from odjek.errors import EXIT_ALL_SOURCES_FAILED, EXIT_OK, EXIT_STAGE_FAILED, InputError
 from odjek.settings import Settings
 from schemas.config import ConfigError, Source, load_sources
 
@@ -48,7 +49,8 @@ class StageContext:
 
 @dataclass
 class StageReport:
-    """Counts of what a stage did; ``per_source`` maps source id → counters."""
+    """Counts of what a stage did; ``per_source`` maps source id → counters. ``error`` is set when the stage
+    as a whole failed (it raised); the run goes on with the next stage."""
 
     stage: str
     processed: int = 0
@@ -57,6 +59,7 @@ class StageReport:
     seconds: float = 0.0
     details: dict = field(default_factory=dict)
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    error: str | None = None
 
     def count(self, source_id: str, key: str, n: int = 1) -> None:
         bucket = self.per_source.setdefault(source_id, {})
@@ -85,12 +88,13 @@ def load_configured_sources(settings: Settings, sources_file: Path | None = None
 
 def open_context(settings: Settings, sources_file: Path | None = None, *, sync: bool = True,
                  progress=None, source_ids: Sequence[str] | None = None) -> StageContext:
-    """Open the archive, load and sync the outlets, release claims of dead workers."""
+    """Open the archive, load and sync the outlets, release claims and close runs of dead workers."""
     db = open_archive(settings.resolved_database_url)
     sources = load_configured_sources(settings, sources_file)
     if sync:
         sync_sources(db, sources)
     release_stale_claims(db)
+    close_abandoned_runs(db)
     return StageContext(settings=settings, db=db, sources=sources, progress=progress, source_ids=source_ids)
 
 
@@ -102,23 +106,75 @@ def run_stages(ctx: StageContext, names: Sequence[str] | None = None) -> list[St
     unknown = [n for n in wanted if n not in known]
     if unknown:
         raise InputError(f"unknown stage(s) {', '.join(unknown)}; stages are: {', '.join(known)}")
-    ctx.run_id = start_pipeline_run(ctx.db, wanted)
+    ctx.run_id = start_pipeline_run(ctx.db, wanted, owner=ctx.owner)
     reports: list[StageReport] = []
     status = "failed"
     try:
         for module in modules:
             if module.NAME not in wanted:
                 continue
-            started = time.perf_counter()
-            LOGGER.info("stage %s: starting", module.NAME)
-            report = module.run(ctx)
-            report.seconds = time.perf_counter() - started
-            LOGGER.info("stage %s: %d processed, %d ok, %d failed in %.1fs", report.stage, report.processed,
-                        report.succeeded, report.failed, report.seconds)
-            reports.append(report)
-        status = "success"
+            reports.append(_run_stage(ctx, module))
+        status = run_status(reports)
     finally:
         finish_pipeline_run(ctx.db, ctx.run_id, status, {
             r.stage: {"processed": r.processed, "succeeded": r.succeeded, "failed": r.failed,
-                      "seconds": round(r.seconds, 2)} for r in reports})
+                      "seconds": round(r.seconds, 2), **({"error": r.error} if r.error else {})} for r in reports})
     return reports
+
+
+def _run_stage(ctx: StageContext, module: ModuleType) -> StageReport:
+    """Run one stage; an exception fails that stage (recorded with its reason), not the whole run, so
+    later stages still work on what earlier runs left. A store that went away still ends the run."""
+    started = time.perf_counter()
+    LOGGER.info("stage %s: starting", module.NAME)
+    try:
+        report = module.run(ctx)
+    except (ArchiveUnavailable, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - recorded as the stage's failure and reported in the exit status
+        if _store_gone(exc):
+            raise
+        LOGGER.exception("stage %s failed", module.NAME)
+        report = StageReport(module.NAME, error=" ".join(f"{type(exc).__name__}: {exc}".split())[:500])
+    report.seconds = time.perf_counter() - started
+    LOGGER.info("stage %s: %d processed, %d ok, %d failed in %.1fs%s", report.stage, report.processed,
+                report.succeeded, report.failed, report.seconds, f" ({report.error})" if report.error else "")
+    return report
+
+
+def _store_gone(exc: BaseException) -> bool:
+    if type(exc).__module__.startswith("psycopg"):
+        import psycopg
+
+        return isinstance(exc, psycopg.OperationalError)
+    return False
+
+
+def failed_sources(reports: Sequence[StageReport]) -> tuple[set[str], set[str]]:
+    """(sources that had work, sources none of whose work succeeded) over discover and fetch."""
+    seen: set[str] = set()
+    good: set[str] = set()
+    for report in reports:
+        if report.stage not in {"discover", "fetch"}:
+            continue
+        for source_id, counters in report.per_source.items():
+            seen.add(source_id)
+            if counters.get("errors", 0) == 0 and report.stage == "discover" or counters.get("fetched", 0) > 0:
+                good.add(source_id)
+    return seen, seen - good
+
+
+def run_status(reports: Sequence[StageReport]) -> str:
+    """``success``, ``stage_failed`` (a stage raised) or ``sources_failed`` (every source with work failed)."""
+    if any(r.error for r in reports):
+        return "stage_failed"
+    seen, failed = failed_sources(reports)
+    if seen and failed == seen:
+        return "sources_failed"
+    return "success"
+
+
+def exit_code(reports: Sequence[StageReport]) -> int:
+    """The run's exit status (odjek.errors): 3 when a stage failed wholesale, 4 when every source failed."""
+    return {"stage_failed": EXIT_STAGE_FAILED, "sources_failed": EXIT_ALL_SOURCES_FAILED}.get(run_status(reports),
+                                                                                             EXIT_OK)

@@ -22,12 +22,16 @@ def summarize(reports) -> dict:
     for counters in per_source.values():
         for key, value in counters.items():
             totals[key] = totals.get(key, 0) + value
+    from odjek.runner import failed_sources, run_status
+
     stages = {r.stage: {"processed": r.processed, "succeeded": r.succeeded, "failed": r.failed,
-                        "seconds": round(r.seconds, 2), **r.details} for r in reports}
-    return {"stages": stages, "sources": per_source, "totals": totals}
+                        "seconds": round(r.seconds, 2), **r.details, **({"error": r.error} if r.error else {})}
+              for r in reports}
+    return {"status": run_status(reports), "failed_sources": sorted(failed_sources(reports)[1]), "stages": stages,
+            "sources": per_source, "totals": totals}
 
 
-SUMMARY_COLUMNS = ("discovered", "fetched", "articles", "not_articles", "failed", "tagged", "errors")
+SUMMARY_COLUMNS = ("discovered", "fetched", "articles", "not_articles", "failed", "retry_later", "tagged", "errors")
 
 
 def print_summary(summary: dict, seconds: float) -> None:
@@ -44,8 +48,12 @@ def print_summary(summary: dict, seconds: float) -> None:
     console = Console()
     console.print(table)
     for stage, info in summary["stages"].items():
-        console.print(f"  {stage:8} {info['processed']:6} processed {info['failed']:5} failed  {info['seconds']:7.1f}s")
-    console.print(f"done in {seconds:.1f}s")
+        failure = f"  [bold red]stage failed: {info['error']}[/]" if info.get("error") else ""
+        console.print(f"  {stage:8} {info['processed']:6} processed {info['failed']:5} failed  {info['seconds']:7.1f}s"
+                      f"{failure}", markup=True, highlight=False)
+    verdict = {"success": "done", "stage_failed": "failed: a stage failed",
+               "sources_failed": "failed: every source failed"}[summary["status"]]
+    console.print(f"{verdict} in {seconds:.1f}s")
 
 
 @click.command("run")
@@ -56,7 +64,7 @@ def print_summary(summary: dict, seconds: float) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def command(stages: tuple[str, ...], sources_file: Path | None, source_ids: tuple[str, ...], as_json: bool) -> None:
     """Run the pipeline once: discover, fetch, extract, tag, cluster, alerts."""
-    from odjek.runner import open_context, run_stages
+    from odjek.runner import exit_code, open_context, run_stages
 
     settings = settings_from_env()
     started = time.perf_counter()
@@ -73,6 +81,15 @@ def command(stages: tuple[str, ...], sources_file: Path | None, source_ids: tupl
         echo_json({**summary, "seconds": round(seconds, 2)})
     else:
         print_summary(summary, seconds)
+    code = exit_code(reports)
+    if code:
+        # The summary went to stdout; the exit status tells the scheduler (odjek.errors documents the codes).
+        from odjek.errors import RunFailed
+
+        if summary["status"] == "stage_failed":
+            failed = [f"{name} ({info['error']})" for name, info in summary["stages"].items() if info.get("error")]
+            raise RunFailed("stage failed: " + "; ".join(failed), code)
+        raise RunFailed(f"every source failed: {', '.join(summary['failed_sources'])}", code)
 
 
 def _progress_printer():
