@@ -9,14 +9,20 @@ RUN apt-get update \
       libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils postgresql-client sqlite3 curl \
  && rm -rf /var/lib/apt/lists/* \
  && pip install --no-cache-dir uv==0.13.9 \
- && useradd --create-home --uid 50000 odjek
+ && useradd --create-home --uid 50000 airflow
 
 WORKDIR /opt/odjek
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
-RUN uv sync --frozen --no-dev && mkdir -p /opt/airflow /opt/odjek/var && chown -R odjek /opt/airflow /opt/odjek/var
+# The log folder exists in the image and belongs to the user Airflow runs as: a fresh named volume mounted
+# on /opt/airflow/logs copies this ownership, so task logs can be written from the first run.
+RUN uv sync --frozen --no-dev \
+ && mkdir -p /opt/airflow/logs /opt/odjek/var \
+ && chown -R airflow:airflow /opt/airflow /opt/odjek/var
 
-USER odjek
+USER airflow
 EXPOSE 8000
+# Refuses to start with missing or placeholder secrets, then runs the command (compose's `command:`).
+ENTRYPOINT ["python", "/opt/odjek/deploy/check_env.py"]
 CMD ["odjek", "serve"]

@@ -43,11 +43,20 @@ def test_dagbag_has_no_import_errors_and_the_four_dags(dagbag):
         assert dagbag.dags[dag_id].catchup is False
 
 
-def test_collect_dag_maps_discovery_per_source_group(dagbag):
+def test_collect_dag_maps_the_crawl_stages_over_host_partitions(dagbag):
     dag = dagbag.dags["odjek_collect"]
-    assert [t for t in dag.task_ids] == ["sync_sources", "discover", "fetch", "extract", "tag", "cluster", "alerts"]
-    assert dag.get_task("alerts").outlets[0].name == "articles"
-    assert all(t.retries >= 1 and t.on_failure_callback for t in dag.tasks)
+    assert set(dag.task_ids) == {"sync_sources", "crawl.discover", "crawl.fetch", "crawl.extract", "crawl.tag",
+                                 "cluster", "alerts", "publish", "check_sources"}
+    for task_id in ("crawl.discover", "crawl.fetch", "crawl.extract", "crawl.tag"):
+        assert dag.get_task(task_id).get_closest_mapped_task_group() is not None, task_id
+    assert dag.get_task("cluster").get_closest_mapped_task_group() is None
+    assert dag.get_task("crawl.fetch").upstream_task_ids >= {"crawl.discover"}
+    assert dag.get_task("crawl.extract").upstream_task_ids >= {"crawl.fetch"}
+    assert dag.get_task("crawl.tag").upstream_task_ids >= {"crawl.extract"}
+    assert [a.name for a in dag.get_task("publish").outlets] == ["articles"]
+    assert all(not t.outlets for t in dag.tasks if t.task_id != "publish")
+    assert all(t.on_failure_callback for t in dag.tasks)
+    assert all(t.retries >= 1 for t in dag.tasks if t.task_id != "check_sources")
 
 
 def test_dag_files_import_quickly_without_heavy_modules():

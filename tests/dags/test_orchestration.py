@@ -318,3 +318,41 @@ def test_collect_spreads_the_sample_web_over_host_partitions_and_publishes_artic
     db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
     assert db.scalar("SELECT COUNT(*) FROM articles WHERE tagged_at IS NOT NULL") >= 100
     assert states["check_sources"] == ["success"]
+
+
+def test_a_digest_rendered_on_one_worker_is_sent_and_served_from_the_archive_elsewhere(
+        dagbag, airflow_db, monkeypatch, tmp_path):
+    """render on worker A; A's disk is gone; send (worker B) still attaches the PDF and the web UI serves it."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from archive import open_archive
+    from archive.users import ensure_user
+    from odjek import tasks
+    from odjek.settings import load_settings
+    from tests.web.conftest import PASSWORD, login
+    from web.app import create_app
+
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)),
+                  ODJEK_SECRET_KEY="test-secret-" + "x" * 20)
+    _import_sample(tmp_path)
+    rendered = tasks.render_digest("daily", _fire(2026, 3, 17, 7, 0))
+    pdf = (tmp_path / "var" / "digests").joinpath(rendered["pdf"]).read_bytes()
+    shutil.rmtree(tmp_path / "var" / "digests")  # the rendering worker's local files are not shared
+    assert tasks.send_digest(rendered)["sent"] == 1
+    (eml,) = _mails(tmp_path)
+    attachments = [p for p in email.message_from_bytes(eml.read_bytes()).walk()
+                   if p.get_content_type() == "application/pdf"]
+    assert attachments and attachments[0].get_payload(decode=True) == pdf
+    shutil.rmtree(tmp_path / "var" / "digests")
+    settings = load_settings()
+    db = open_archive(settings.resolved_database_url)
+    ensure_user(db, "ana", PASSWORD, "press_officer", email="ana@example.org")
+    with TestClient(create_app(settings, db), base_url="http://127.0.0.1") as client:
+        login(client)
+        response = client.get(f"/digests/{rendered['id']}/pdf")
+        assert response.status_code == 200 and response.content == pdf
+        page = client.get(f"/digests/{rendered['id']}/html")
+        assert page.status_code == 200 and "<html" in page.text.lower()
+        assert "content-security-policy" in page.headers
