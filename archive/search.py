@@ -13,6 +13,7 @@ words (with a notice), or answered with a clear message; it never errors and nev
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -56,6 +57,7 @@ class QueryError(ValueError):
 class Term:
     key: str
     prefix: bool = False
+    exact: bool = False  # quoted: never expanded to other names
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class ParsedQuery:
     ast: Node | None
     notice: str | None = None
     error: str | None = None  # set when nothing can be searched; the message explains why
+    expanded: list[str] = field(default_factory=list)  # other names searched too ("also searched: …")
+    office: bool = False  # the query names the Directorate: articles tagged as mentioning it, under any name
 
     @property
     def empty(self) -> bool:
@@ -166,7 +170,7 @@ def _phrase_node(text: str) -> Node | None:
     keys = tuple(k for k in (search_key(w) for w in TOKEN_RE.findall(text)) if k)
     if not keys:
         return None
-    return Phrase(keys) if len(keys) > 1 else Term(keys[0])
+    return Phrase(keys) if len(keys) > 1 else Term(keys[0], exact=True)
 
 
 # Parsing ------------------------------------------------------------------------------------------
@@ -296,8 +300,12 @@ def _positive(node: Node) -> bool:
     return any(_positive(c) for c in node.children)
 
 
-def parse_query(text: str | None) -> ParsedQuery:
-    """Read a user's query; never raises: malformed input is read as plain words or answered with a message."""
+def parse_query(text: str | None, *, expand: bool = True) -> ParsedQuery:
+    """Read a user's query; never raises: malformed input is read as plain words or answered with a message.
+
+    With ``expand`` (the default, also for alerts) a watched person, the Directorate or a core remit term is
+    searched under all its names (:mod:`archive.query_expansion`); ``ParsedQuery.expanded`` lists the names added.
+    """
     raw = (text or "").replace("\x00", " ")
     notice = None
     if len(raw) > MAX_QUERY_CHARS:
@@ -318,7 +326,108 @@ def parse_query(text: str | None) -> ParsedQuery:
                                               " in every part of the query.")
     if ast is None and raw.strip() and not notice:
         notice = "The query has no words to look for; showing all articles that match the filters."
-    return ParsedQuery(raw, ast, notice)
+    parsed = ParsedQuery(raw, ast, notice)
+    if expand and ast is not None:
+        _apply_expansion(parsed)
+    return parsed
+
+
+# Expansion ----------------------------------------------------------------------------------------------
+
+OFFICE_NAMES_SHOWN = 6  # "also searched" lists this many of the Directorate's names, then "…"
+
+
+def _apply_expansion(parsed: ParsedQuery) -> None:
+    """Expand names in ``parsed.ast`` (in place); a query part naming the Directorate becomes the office label.
+
+    The Directorate has hundreds of written-out names in the office lexicon; searching them all as phrases would
+    be slow, and the tagger has already found them (rejecting other states' look-alike bodies): a top-level
+    part of the query that names it is answered by the ``office`` label instead. Inside OR or an exclusion the
+    name is searched as typed.
+    """
+    from archive.query_expansion import default_index
+
+    index = default_index()
+    added: dict[str, None] = {}
+    ast = parsed.ast
+    parts = list(ast.children) if isinstance(ast, And) else [ast]
+    office_at = _office_run(parts, index)
+    if office_at is not None:
+        start, length, entity = office_at
+        rest = parts[:start] + parts[start + length:]
+        rest_ast = _flatten(And(tuple(rest))) if rest else None
+        if rest_ast is None or _positive(rest_ast):
+            parsed.office = True
+            for text in entity.shown(OFFICE_NAMES_SHOWN):
+                added.setdefault(text)
+            if len(entity.covering(None)) > OFFICE_NAMES_SHOWN:
+                added.setdefault("…")
+            ast = rest_ast
+    parsed.ast = _flatten(_expand(ast, index, added)) if ast is not None else None
+    parsed.expanded = list(added)
+
+
+def _office_run(parts: list[Node], index) -> tuple[int, int, object] | None:
+    """Where a run of plain words among the top-level parts names the Directorate: (start, length, entity)."""
+    for i in range(len(parts)):
+        run: list[str] = []
+        for c in parts[i:]:
+            if not _expandable(c):
+                break
+            run.append(c.key)
+        found = index.match(run) if run else None
+        if found and found[1].kind == "office":
+            return i, found[0], found[1]
+    return None
+
+
+def _expandable(node: Node) -> bool:
+    return isinstance(node, Term) and not node.prefix and not node.exact
+
+
+def _entity_node(entity, matched: tuple[str, ...], added: dict[str, None]) -> Node:
+    names = entity.covering()
+    for keys, text in names:
+        if keys != matched:
+            added.setdefault(text)
+    nodes = [Term(k[0]) if len(k) == 1 else Phrase(k) for k, _ in names]
+    if not any(k == matched or _contains_keys(matched, k) for k, _ in names):
+        nodes.append(Term(matched[0]) if len(matched) == 1 else Phrase(matched))
+    return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+
+
+def _contains_keys(seq: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    return any(seq[i:i + len(part)] == part for i in range(len(seq) - len(part) + 1))
+
+
+def _expand(node: Node, index, added: dict[str, None]) -> Node:
+    """The AST with every unquoted run of words that names a person or a remit term replaced by an OR of its
+    names (the Directorate's names stay as typed here: see :func:`_apply_expansion`)."""
+    if _expandable(node):
+        found = index.match([node.key])
+        return _entity_node(found[1], (node.key,), added) if found and found[1].kind != "office" else node
+    if isinstance(node, Not):
+        return Not(_expand(node.child, index, added))
+    if isinstance(node, Or):
+        return Or(tuple(_expand(c, index, added) for c in node.children))
+    if isinstance(node, And):
+        children, out, i = list(node.children), [], 0
+        while i < len(children):
+            run: list[str] = []
+            for c in children[i:]:
+                if not _expandable(c):
+                    break
+                run.append(c.key)
+            found = index.match(run) if run else None
+            if found and found[1].kind != "office":
+                length, entity = found
+                out.append(_entity_node(entity, tuple(run[:length]), added))
+                i += length
+            else:
+                out.append(_expand(children[i], index, added))
+                i += 1
+        return out[0] if len(out) == 1 else And(tuple(out))
+    return node
 
 
 # Compiling ------------------------------------------------------------------------------------------
@@ -382,9 +491,17 @@ def query_terms(node: Node | None) -> tuple[frozenset[str], tuple[str, ...]]:
 
 # Filters --------------------------------------------------------------------------------------------
 
+DEFAULT_TIMEZONE = "Europe/Belgrade"  # settings.timezone: the day a press officer reads on the page
+LIST_FILTERS = ("sources", "groups", "languages", "topics", "regions", "countries", "people")
+
+
 @dataclass
 class SearchFilters:
-    """Filters of a search; several values of one filter mean any of them, different filters all apply."""
+    """Filters of a search; several values of one filter mean any of them, different filters all apply.
+
+    Dates are days in ``timezone`` (the archive's display timezone), so an article shown as 17.03 00:30 in
+    Belgrade is found under 17.03 although it was published on 16.03 in UTC.
+    """
 
     date_from: dt.date | None = None
     date_to: dt.date | None = None  # inclusive
@@ -393,39 +510,47 @@ class SearchFilters:
     languages: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2 codes (labels of kind "country")
+    people: list[str] = field(default_factory=list)  # ids in config/people.yaml (director mentions naming them)
     office: bool = False  # mentions the Directorate
+    director: bool = False  # mentions the Directorate's director (current or former)
+    critical: bool = False  # critical coverage (the "critical" label)
     cluster_id: int | None = None
     after_article_id: int | None = None  # only articles with a higher id (alerts: archived after saving)
+    timezone: str = DEFAULT_TIMEZONE  # not stored: the archive's setting
 
     def to_dict(self) -> dict:
         """A JSON-friendly form (saved searches store it)."""
         out: dict = {}
-        for name in ("sources", "groups", "languages", "topics", "regions"):
+        for name in LIST_FILTERS:
             if getattr(self, name):
                 out[name] = list(getattr(self, name))
         if self.date_from:
             out["date_from"] = self.date_from.isoformat()
         if self.date_to:
             out["date_to"] = self.date_to.isoformat()
-        if self.office:
-            out["office"] = True
+        for flag in ("office", "director", "critical"):
+            if getattr(self, flag):
+                out[flag] = True
         if self.cluster_id is not None:
             out["cluster_id"] = self.cluster_id
         return out
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "SearchFilters":
+    def from_dict(cls, data: dict | None, timezone: str | None = None) -> "SearchFilters":
         """The inverse of :meth:`to_dict`; unknown keys and bad values are ignored (stored data is old data)."""
         data = data or {}
-        f = cls()
-        for name in ("sources", "groups", "languages", "topics", "regions"):
+        f = cls(timezone=timezone or DEFAULT_TIMEZONE)
+        for name in LIST_FILTERS:
             values = data.get(name) or []
             if isinstance(values, str):
                 values = [values]
             setattr(f, name, [str(v) for v in values if str(v).strip()])
+        f.countries = [c.upper() for c in f.countries]
         f.date_from = _date_or_none(data.get("date_from"))
         f.date_to = _date_or_none(data.get("date_to"))
-        f.office = bool(data.get("office"))
+        for flag in ("office", "director", "critical"):
+            setattr(f, flag, bool(data.get(flag)))
         try:
             f.cluster_id = int(data["cluster_id"]) if data.get("cluster_id") not in (None, "") else None
         except (TypeError, ValueError):
@@ -446,15 +571,27 @@ def _in_list(column: str, values: Sequence[str]) -> tuple[str, list]:
     return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
 
 
+def day_start(day: dt.date, timezone: str) -> str:
+    """The stored (UTC ISO) timestamp at which ``day`` begins in ``timezone``."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        LOGGER.warning("unknown timezone %r: using %s", timezone, DEFAULT_TIMEZONE)
+        zone = ZoneInfo(DEFAULT_TIMEZONE)
+    return iso(dt.datetime.combine(day, dt.time(), zone))
+
+
 def filter_sql(filters: SearchFilters) -> tuple[list[str], list]:
     """WHERE conditions (on alias ``a`` = articles) and their parameters."""
     conds, params = ["a.is_article = 1"], []
     if filters.date_from:
         conds.append("a.published >= ?")
-        params.append(iso(dt.datetime.combine(filters.date_from, dt.time(), dt.UTC)))
+        params.append(day_start(filters.date_from, filters.timezone))
     if filters.date_to:
         conds.append("a.published < ?")
-        params.append(iso(dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time(), dt.UTC)))
+        params.append(day_start(filters.date_to + dt.timedelta(days=1), filters.timezone))
     if filters.sources:
         sql, p = _in_list("a.source_id", filters.sources)
         conds.append(sql)
@@ -467,13 +604,22 @@ def filter_sql(filters: SearchFilters) -> tuple[list[str], list]:
         sql, p = _in_list("a.language", filters.languages)
         conds.append(sql)
         params += p
-    for kind, values in (("topic", filters.topics), ("region", filters.regions)):
+    for kind, values in (("topic", filters.topics), ("region", filters.regions), ("country", filters.countries)):
         if values:
             sql, p = _in_list("fl.label", values)
             conds.append(f"EXISTS (SELECT 1 FROM labels fl WHERE fl.article_id = a.id AND fl.kind = ? AND {sql})")
             params += [kind, *p]
+    if filters.critical:
+        conds.append("EXISTS (SELECT 1 FROM labels fc WHERE fc.article_id = a.id AND fc.label = ?)")
+        params.append(CRITICAL_LABEL)
+    if filters.people:
+        sql, p = _in_list("fm.person", filters.people)
+        conds.append(f"EXISTS (SELECT 1 FROM mentions fm WHERE fm.article_id = a.id AND {sql})")
+        params += p
     if filters.office:
         conds.append("a.office = 1")
+    if filters.director:
+        conds.append("a.director = 1")
     if filters.cluster_id is not None:
         conds.append("a.cluster_id = ?")
         params.append(filters.cluster_id)
@@ -481,6 +627,9 @@ def filter_sql(filters: SearchFilters) -> tuple[list[str], list]:
         conds.append("a.id > ?")
         params.append(filters.after_article_id)
     return conds, params
+
+
+CRITICAL_LABEL = "critical"  # the label of critical coverage, whatever kind the tagger gives it
 
 
 # Building the SQL -------------------------------------------------------------------------------------
@@ -498,6 +647,8 @@ class _Plan:
 
 
 def _plan(db: Database, parsed: ParsedQuery, filters: SearchFilters) -> _Plan:
+    if parsed.office and not filters.office:
+        filters = dataclasses.replace(filters, office=True)  # the query named the Directorate
     conds, params = filter_sql(filters)
     if parsed.ast is None:
         return _Plan("articles a", "0.0", [], conds, params)
@@ -736,7 +887,7 @@ def _hits(db: Database, rows: list[dict], parsed: ParsedQuery, highlight: bool) 
     from archive.db import parse_iso
 
     labels = labels_for(db, [int(r["id"]) for r in rows])
-    marks = query_marks(parsed.ast)
+    marks = marks_for(parsed)
     hits = []
     for r in rows:
         hit = SearchHit(id=int(r["id"]), url=r["url"], title=r["title"] or "", published=parse_iso(r["published"]),
@@ -777,26 +928,32 @@ def iter_all(db: Database, query: str | ParsedQuery | None, filters: SearchFilte
             return
 
 
-FACETS = ("sources", "groups", "languages", "topics", "regions", "office")
+FACETS = ("sources", "groups", "languages", "topics", "regions", "countries", "people", "office", "director",
+          "critical")
+_LABEL_FACETS = {"topic": "topics", "region": "regions", "country": "countries"}
 
 
 def compute_facets(db: Database, query: str | ParsedQuery | None, filters: SearchFilters | None = None
                    ) -> dict[str, list[tuple[str, int]]]:
-    """Counts of the current result set by outlet, outlet group, language, topic, region and Directorate mention."""
+    """Counts of the current result set by outlet, outlet group, language, topic, region, country, watched
+    person, and Directorate / director / critical mentions (one value each)."""
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
     filters = filters or SearchFilters()
     if parsed.error:
         return {name: [] for name in FACETS}
     plan = _plan(db, parsed, filters)
     where, params = " AND ".join(plan.where), plan.where_params
-    # Two passes over the matches: the article columns (outlet, language, Directorate) in one grouped query,
-    # the labels in another; outlet groups are looked up from the (small) sources table.
+    # Three passes over the matches: the article columns (outlet, language, Directorate, director) in one
+    # grouped query, the labels in another, the people named in a third; outlet groups come from the (small)
+    # sources table.
     with _reading(db, parsed) as tx:
-        rows = tx.all(f"SELECT a.source_id, a.language, SUM(a.office) AS office, COUNT(*) AS n FROM {plan.from_sql}"
-                      f" WHERE {where} GROUP BY a.source_id, a.language", params)
+        rows = tx.all(f"SELECT a.source_id, a.language, SUM(a.office) AS office, SUM(a.director) AS director,"
+                      f" COUNT(*) AS n FROM {plan.from_sql} WHERE {where} GROUP BY a.source_id, a.language", params)
         labels = tx.all(f"SELECT l.kind, l.label, COUNT(*) AS n FROM {plan.from_sql} JOIN labels l"
-                        f" ON l.article_id = a.id WHERE {where} AND l.kind IN (?, ?) GROUP BY l.kind, l.label",
-                        [*params, "topic", "region"])
+                        f" ON l.article_id = a.id WHERE {where} AND (l.kind IN (?, ?, ?) OR l.label = ?)"
+                        f" GROUP BY l.kind, l.label", [*params, *_LABEL_FACETS, CRITICAL_LABEL])
+        people = tx.all(f"SELECT m.person, COUNT(DISTINCT a.id) AS n FROM {plan.from_sql} JOIN mentions m"
+                         f" ON m.article_id = a.id WHERE {where} AND m.person IS NOT NULL GROUP BY m.person", params)
     groups_of = {r["id"]: r["grp"] for r in db.query("SELECT id, grp FROM sources")}
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
 
@@ -810,8 +967,14 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
         add("languages", r["language"], n)
         add("groups", groups_of.get(r["source_id"]), n)
         add("office", "office", int(r["office"] or 0))
+        add("director", "director", int(r["director"] or 0))
     for r in labels:
-        add("topics" if r["kind"] == "topic" else "regions", r["label"], int(r["n"]))
+        if r["label"] == CRITICAL_LABEL:
+            add("critical", CRITICAL_LABEL, int(r["n"]))
+        elif r["kind"] in _LABEL_FACETS:
+            add(_LABEL_FACETS[r["kind"]], r["label"], int(r["n"]))
+    for r in people:
+        add("people", r["person"], int(r["n"]))
     return {name: sorted(values.items(), key=lambda vc: (-vc[1], vc[0])) for name, values in counts.items()}
 
 
@@ -835,16 +998,23 @@ class Marks:
     def hit_indices(self, token_keys: Sequence[str]) -> list[int]:
         """Indices of the tokens (given by their keys, in order) to mark."""
         hits: set[int] = set()
-        if self.keys or self.prefixes:
-            prefixes = self.prefixes
-            hits.update(i for i, k in enumerate(token_keys)
-                        if k and (k in self.keys or (prefixes and k.startswith(prefixes))))
-        for phrase in self.phrases:
-            n = len(phrase)
-            for i, k in enumerate(token_keys):
-                if k == phrase[0] and tuple(token_keys[i:i + n]) == phrase:
-                    hits.update(range(i, i + n))
+        prefixes = self.prefixes
+        starts = self._phrase_starts()
+        for i, k in enumerate(token_keys):
+            if not k:
+                continue
+            if k in self.keys or (prefixes and k.startswith(prefixes)):
+                hits.add(i)
+            for phrase in starts.get(k, ()):
+                if tuple(token_keys[i:i + len(phrase)]) == phrase:
+                    hits.update(range(i, i + len(phrase)))
         return sorted(hits)
+
+    def _phrase_starts(self) -> dict[str, list[tuple[str, ...]]]:
+        starts: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.phrases:
+            starts.setdefault(phrase[0], []).append(phrase)
+        return starts
 
 
 def query_marks(node: Node | None) -> Marks:
@@ -865,6 +1035,17 @@ def query_marks(node: Node | None) -> Marks:
     if node is not None:
         walk(node)
     return Marks(frozenset(keys), tuple(dict.fromkeys(prefixes)), tuple(dict.fromkeys(phrases)))
+
+
+def marks_for(parsed: ParsedQuery) -> Marks:
+    """The marks of a parsed query, with the Directorate's names when the query named it."""
+    marks = query_marks(parsed.ast)
+    if parsed.office:
+        from archive.query_expansion import default_index
+
+        office = [keys for e in default_index().entities if e.kind == "office" for keys, _ in e.covering(None)]
+        marks = Marks(marks.keys, marks.prefixes, tuple(dict.fromkeys([*marks.phrases, *office])))
+    return marks
 
 
 def _as_marks(keys, prefixes: tuple[str, ...] = ()) -> Marks:
@@ -997,7 +1178,7 @@ def mark_spans(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[s
 
 def query_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int, str]]:
     """Offsets of the query's hits in ``text`` (for the article page): non-overlapping, a phrase as one span."""
-    marks = query_marks(parsed.ast)
+    marks = marks_for(parsed)
     if not marks:
         return []
     tokens = search_tokens(text)

@@ -11,6 +11,15 @@ from nlp.normalize import stem
 from tests.archive.search_seed import ARTICLES, seed
 
 
+@pytest.fixture(autouse=True)
+def no_expansion(monkeypatch):
+    """These tests pin the query language and matching as typed; name and term expansion (which would add
+    e.g. the English "Diaspora" to "dijaspora") is tested in test_search_engine.py."""
+    from archive import query_expansion
+
+    monkeypatch.setattr(query_expansion, "default_index", lambda: query_expansion.Index({}))
+
+
 @pytest.fixture
 def seeded(archive):
     return archive, seed(archive)

@@ -41,8 +41,8 @@ def test_serbian_operators_in_capitals(seeded):
     assert either == {"uprava_cyr", "glasanje_lat", "djaci_lat"}
     assert found(db, ids, "Beč ILI Čikago") == either
     assert found(db, ids, "Беч ИЛИ Чикаго") == either
-    assert found(db, ids, "dijaspora NE Beč") == found(db, ids, "dijaspora -Beč") == {"kancelarija_lat", "markup_lat"}
-    assert found(db, ids, "дијаспора НЕ Беч") == {"kancelarija_lat", "markup_lat"}
+    assert found(db, ids, "dijaspora NE Beč") == found(db, ids, "dijaspora -Beč") == {"kancelarija_lat", "markup_lat", "assembly_en"}
+    assert found(db, ids, "дијаспора НЕ Беч") == {"kancelarija_lat", "markup_lat", "assembly_en"}
 
 
 def test_lowercase_ili_and_ne_stay_words():
@@ -132,3 +132,168 @@ def test_article_spans_never_overlap():
     start = TEXT.index("Uprava")
     assert spans[:2] == [(start, start + len("Uprava za saradnju"), "hit"),
                          (TEXT.index("dijasporom"), TEXT.index("dijasporom") + len("dijasporom"), "hit")]
+
+
+# Query-layer filters: local days, director, person, country, critical, story ---------------------------
+
+def tag(db, article_id: int, labels: list[tuple[str, str]], person: str | None = None) -> None:
+    from archive.articles import write_tags
+    from schemas.records import Label, Mention, TagResult
+
+    mentions = [Mention("director", 0, 8, "Kokanović", "Kokanović je rekao.", person=person)] if person else []
+    with db.transaction() as tx:
+        write_tags(tx, article_id, TagResult("sr", None, [Label(n, k, 0.9) for n, k in labels], mentions))
+
+
+def test_date_filters_cut_days_in_the_local_timezone(archive):
+    import datetime as dt
+
+    from archive.search import SearchFilters
+
+    db = archive
+    # 00:30 on 17 March in Belgrade is 23:30 on 16 March in UTC.
+    late = add(db, "ponoc", "Susret u ponoć", "Susret dijaspore posle ponoći.", "2026-03-17T00:30:00+01:00")
+    evening = add(db, "vece", "Susret uveče", "Susret dijaspore uveče.", "2026-03-16T23:30:00+01:00")
+    ids = {"ponoc": late, "vece": evening}
+    day = dt.date(2026, 3, 17)
+    assert found(db, ids, "susret", filters=SearchFilters(date_from=day, date_to=day)) == {"ponoc"}
+    assert found(db, ids, "susret", filters=SearchFilters(date_to=day - dt.timedelta(days=1))) == {"vece"}
+    assert found(db, ids, "", filters=SearchFilters(date_from=day)) == {"ponoc"}
+    # Another configured zone moves the boundary with it.
+    assert found(db, ids, "susret", filters=SearchFilters(date_from=day, date_to=day, timezone="UTC")) == set()
+
+
+def test_director_person_country_and_critical_filters(archive):
+    from archive.search import SearchFilters, compute_facets
+
+    db = archive
+    a = add(db, "a", "Kokanović u Beču", "Direktor Kokanović posetio je udruženja u Beču.")
+    b = add(db, "b", "Gujon u Parizu", "Bivši direktor Gujon govorio je o dijaspori u Francuskoj.")
+    c = add(db, "c", "Kritika Uprave", "Udruženja u Nemačkoj kritikuju rad prema dijaspori.")
+    tag(db, a, [("director", "entity"), ("AT", "country")], person="vladimir-kokanovic")
+    tag(db, b, [("director", "entity"), ("FR", "country")], person="arno-gujon")
+    tag(db, c, [("DE", "country"), ("critical", "flag")])
+    ids = {"a": a, "b": b, "c": c}
+    assert found(db, ids, "", filters=SearchFilters(director=True)) == {"a", "b"}
+    assert found(db, ids, "", filters=SearchFilters(people=["arno-gujon"])) == {"b"}
+    assert found(db, ids, "", filters=SearchFilters(countries=["DE", "AT"])) == {"a", "c"}
+    assert found(db, ids, "", filters=SearchFilters(critical=True)) == {"c"}
+    assert found(db, ids, "udruženja", filters=SearchFilters(critical=True, countries=["DE"])) == {"c"}
+    facets = compute_facets(db, "", SearchFilters())
+    assert dict(facets["countries"]) == {"AT": 1, "DE": 1, "FR": 1}
+    assert dict(facets["people"]) == {"arno-gujon": 1, "vladimir-kokanovic": 1}
+    assert facets["director"] == [("director", 2)] and facets["critical"] == [("critical", 1)]
+    # Filters survive a saved search's round trip.
+    f = SearchFilters(director=True, critical=True, people=["arno-gujon"], countries=["de"], cluster_id=5)
+    back = SearchFilters.from_dict(json.loads(json.dumps(f.to_dict())))
+    assert (back.director, back.critical, back.people, back.countries, back.cluster_id) == \
+        (True, True, ["arno-gujon"], ["DE"], 5)
+
+
+def test_story_filter(archive):
+    from archive.search import SearchFilters
+
+    db = archive
+    a = add(db, "a", "Priča o školi", "Škola dopunske nastave u Beču.")
+    b = add(db, "b", "Druga priča o školi", "Škola u Čikagu.")
+    with db.transaction() as tx:
+        cluster = tx.one("INSERT INTO clusters (representative_article_id, size, outlet_count, created_at, updated_at)"
+                         " VALUES (?, 1, 1, '2026-03-18T10:00:00+00:00', '2026-03-18T10:00:00+00:00') RETURNING id", (a,))["id"]
+        tx.execute("UPDATE articles SET cluster_id = ? WHERE id = ?", (cluster, a))
+    assert found(db, {"a": a, "b": b}, "škola", filters=SearchFilters(cluster_id=cluster)) == {"a"}
+
+
+# Entity-aware queries: watched people, the Directorate, core remit terms -------------------------------
+
+def names_corpus(db) -> dict[str, int]:
+    ids = {
+        "gujon_sr": add(db, "gujon_sr", "Gujon u Beču", "Direktor Arno Gujon obišao je srpsku školu u Beču."),
+        "gujon_cyr": add(db, "gujon_cyr", "Гујон у Бечу", "Директор Гујона су дочекали Срби у Бечу."),
+        "gouillon_en": add(db, "gouillon_en", "Gouillon visits Vienna",
+                           "Arnaud Gouillon, the director, met the Serbian community in Vienna."),
+        "gouillon_de": add(db, "gouillon_de", "Gouillon besucht Wien", "Arnaud Gouillon traf die serbische Diaspora."),
+        "kokanovic": add(db, "kokanovic", "Kokanowitsch in Wien", "Wladimir Kokanowitsch sprach mit Vertretern."),
+        "diaspora_ru": add(db, "diaspora_ru", "Сербская диаспора в Москве", "Диаспора собралась в Москве."),
+        "rasejanje": add(db, "rasejanje", "Srbi u rasejanju", "Skup Srba u rasejanju održan je u Torontu."),
+        "office_en": add(db, "office_en", "Serbian Directorate for Diaspora grants",
+                         "The Directorate for Cooperation with the Diaspora and Serbs in the Region announced grants."),
+        "other": add(db, "other", "Vreme u Beču", "Sunčano vreme u Beču."),
+    }
+    tag(db, ids["office_en"], [("office", "entity")])
+    with db.transaction() as tx:
+        tx.execute("UPDATE articles SET office = 1 WHERE id = ?", (ids["office_en"],))
+    return ids
+
+
+def test_a_watched_person_is_found_under_every_name(archive):
+    db = archive
+    ids = names_corpus(db)
+    everyone = {"gujon_sr", "gujon_cyr", "gouillon_en", "gouillon_de"}
+    for query in ("Gujon", "Гујон", "gujona", "Gouillon", "Arno Gujon"):
+        assert found(db, ids, query) == everyone, query
+    results = search(db, "Gujon")
+    assert "Gouillon" in results.query.expanded
+    assert any("<mark>Gouillon</mark>" in h.title_html for h in results.hits)  # the English name is marked
+    assert found(db, ids, '"Gujon"') == {"gujon_sr", "gujon_cyr"}  # quoted: as typed
+    assert search(db, '"Gujon"').query.expanded == []
+    assert found(db, ids, parse_query("Gujon", expand=False)) == {"gujon_sr", "gujon_cyr"}  # the toggle
+    assert found(db, ids, "Kokanović") == {"kokanovic"}  # German transcription from the people file
+    assert found(db, ids, "Gujon Beč") == {"gujon_sr", "gujon_cyr"}  # other words still all required
+
+
+def test_core_terms_are_found_across_languages(archive):
+    db = archive
+    ids = names_corpus(db)
+    expected = {"gouillon_de", "diaspora_ru", "rasejanje", "office_en"}
+    for query in ("dijaspora", "дијаспора", "diaspora", "Diaspora", "диаспора", "rasejanje"):
+        assert found(db, ids, query) == expected, query
+    assert set(search(db, "dijaspora").query.expanded) >= {"diaspora", "rasejanje"}
+
+
+def test_naming_the_directorate_finds_its_tagged_mentions(archive):
+    db = archive
+    ids = names_corpus(db)
+    for query in ("Uprava za dijasporu", "Управа за дијаспору", "Directorate for Diaspora"):
+        parsed = parse_query(query)
+        assert parsed.office and parsed.expanded, query
+        assert found(db, ids, query) == {"office_en"}, query
+    (hit,) = search(db, "Uprava za dijasporu").hits
+    assert "<mark>" in hit.snippet_html  # the English name is marked although the query was Serbian
+    assert found(db, ids, parse_query("Uprava za dijasporu", expand=False)) == set()
+
+
+def test_expansion_reads_the_people_file(tmp_path):
+    from archive.query_expansion import Index, entities
+
+    people = tmp_path / "people.yaml"
+    people.write_text("""
+people:
+  - id: test-person
+    label: director
+    name: Petar Petrović
+    role: direktor
+    aliases: [Петар Петровић, Pierre Petrovitch, Petrovitch]
+    terms:
+      - start: 2020-01-01
+""", encoding="utf-8")
+    found_entities = entities(people=people, office=tmp_path / "none.yaml", terms=tmp_path / "none.yaml")
+    (person,) = found_entities
+    index = Index.build(found_entities)
+    assert index.match([search_key("Petrovitch")]) == (1, person)
+    assert index.match([search_key("Петар"), search_key("Petrovića"), "skol"]) == (2, person)
+    assert {text for _, text in person.covering()} >= {"Petrovitch"}
+
+
+def test_alerts_use_the_same_expansion(archive):
+    import datetime as dt
+
+    from archive.users import ensure_user, save_search
+    from odjek.stages.alerts import new_matches
+
+    db = archive
+    user = ensure_user(db, "ana", "correct horse battery", "press_officer", email="ana@example.org")
+    saved = save_search(db, user, "Gujon", "Gujon", {}, alert="immediately")
+    ids = names_corpus(db)
+    matched = set(new_matches(db, saved, dt.datetime.now(dt.UTC)))
+    assert {ids["gouillon_en"], ids["gouillon_de"], ids["gujon_sr"]} <= matched
+    assert ids["other"] not in matched
