@@ -48,7 +48,7 @@ from archive.search import (
     query_spans,
     search,
 )
-from archive.sources import source_groups
+from archive.sources import source_groups, source_names
 from archive.users import (
     ALERTS,
     WebSession,
@@ -451,7 +451,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             data["date_to"] = (next_bucket(bucket, attention_data.unit) - dt.timedelta(days=1)).isoformat()
             return "/?" + urlencode(params_for(q, SearchFilters.from_dict(data), sort, exact=exact))
 
-        sources = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM sources")}
+        sources = source_names(db)
         people = people_names()
         label_of = labeller(lang, sources, people)
         chips = active_filters(filters, label_of, story_title(filters.cluster_id))
@@ -638,7 +638,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     def saved_page(request: Request):
         session = session_of(request)
         lang = language_of(request)
-        label_of = labeller(lang, {r["id"]: r["name"] for r in db.query("SELECT id, name FROM sources")},
+        label_of = labeller(lang, source_names(db),
                             people_names())
         items = []
         for s in saved_searches_of(db, session.user):
@@ -746,7 +746,7 @@ def _sibling_row(item) -> dict:
 
 HEALTH_COLUMNS = ["source_id", "name", "group", "enabled", "flagged", "flag_reason", "discovered_last_run",
                   "fetched_last_run", "failed_last_run", "new_articles_24h", "articles_total", "last_success_at",
-                  "staleness_hours", "failing_runs", "last_error"]
+                  "staleness_hours", "failing_runs", "active_path", "active_reason", "last_error"]
 
 
 def source_health_rows(db: Database, settings: Settings) -> tuple[list[dict], list[str], bool]:
