@@ -444,10 +444,12 @@ class LexiconTagger:
         self.matcher = KeyMatcher(nlp.vocab)
         self.terms: list[Term] = []
         self.requires: dict[str, list[str]] = {}
+        self.suppressed_by: dict[str, list[str]] = {}  # label → labels whose presence voids it (× penalty)
         place_weight = float(data.get("place_weight", 1.0))
         for label, spec in (data.get(labels_key) or {}).items():
             spec = spec or {}
             self.requires[label] = list(spec.get("requires", []))
+            self.suppressed_by[label] = list(spec.get("suppressed_by", []))
             self.terms += weighted_terms(label, _for_language(spec.get("terms"), nlp.lang))
             self.terms += _place_terms(label, spec.get("places") or {}, nlp.lang, place_weight, None)
             for country, places in (spec.get("countries") or {}).items():
@@ -521,6 +523,9 @@ class LexiconTagger:
             if self.language_gate and "@language" not in present:
                 score *= self.penalty  # a foreign-language text that says nothing about Serbia
             scores[label] = round(score, 4)
+        for label, others in self.suppressed_by.items():
+            if label in scores and any(scores.get(other, 0.0) >= self.threshold for other in others):
+                scores[label] = round(scores[label] * self.penalty, 4)
         return doc
 
     def _label_contexts(self, scores: dict[str, float]) -> set[str]:
