@@ -152,7 +152,7 @@ def path_outcome(tally: Mapping) -> tuple[bool, str | None]:
 def next_state(previous: PathState | None, key: str, ok: bool, error: str | None, found: int,
                now: dt.datetime) -> PathState:
     """The path's state after one run: a success resets the streak, a failure extends it."""
-    state = PathState(key) if previous is None else PathState(**{**previous.__dict__})
+    state = PathState(key) if previous is None else PathState(**previous.__dict__)
     state.last_run_at = now
     state.last_found = found
     if ok:

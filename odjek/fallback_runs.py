@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 
 from archive.db import utcnow
 from archive.sources import path_states, save_path_state
-from crawlers.fallbacks import Choice, CrawlPath, choose_path, next_state, path_outcome, source_paths
+from crawlers.fallbacks import (
+    Choice,
+    CrawlPath,
+    choose_path,
+    next_state,
+    path_outcome,
+    source_paths,
+)
 from crawlers.process import CrawlSummary
 from schemas.config import Source
 

@@ -22,9 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sampleweb import render
 from sampleweb.clock import demo_datetime
 from sampleweb.content import (
-    ARTICLES_DIR, SAMPLEWEB_DIR, Outlet, SampleArticle, build_article, load_outlets, parse_article,
+    ARTICLES_DIR,
+    SAMPLEWEB_DIR,
+    Outlet,
+    SampleArticle,
+    build_article,
+    load_outlets,
+    parse_article,
 )
-from sampleweb.server import SampleWeb, Site, XML_TYPES, Response, text_response
+from sampleweb.server import XML_TYPES, Response, SampleWeb, Site, text_response
 
 LOGGER = logging.getLogger(__name__)
 
@@ -124,7 +130,7 @@ class NewsSearchSite(Site):
     """Stand-in for Google News RSS search: ``/rss/search?q=site:HOST`` lists that outlet's articles,
     each linking to ``/rss/articles/<outlet>/<n>``, which redirects (302) to the article."""
 
-    def __init__(self, outlet: Outlet, base: str, web: "FallbackWeb"):
+    def __init__(self, outlet: Outlet, base: str, web: FallbackWeb):
         super().__init__(outlet, [], base)
         self.web = web
 

@@ -2,7 +2,14 @@
 
 import datetime as dt
 
-from crawlers.fallbacks import PathState, choose_path, google_news_url, next_state, path_outcome, source_paths
+from crawlers.fallbacks import (
+    PathState,
+    choose_path,
+    google_news_url,
+    next_state,
+    path_outcome,
+    source_paths,
+)
 from schemas.config import Source
 
 TEMPLATE = "http://127.0.0.40:9/rss/search?q=site:{domain}&hl=sr&gl=RS&ceid=RS:sr"
