@@ -26,6 +26,11 @@ RETRY_BACKOFF_S = (60, 600, 3600)
 MAX_URL_LENGTH = 2083
 
 
+# Discovery paths whose listing says "this is an article" (crawlers.extract weighs them); SQL literal list.
+ARTICLE_HINTS = ("feed", "news_sitemap")
+ARTICLE_HINTS_SQL = ", ".join(f"'{v}'" for v in ARTICLE_HINTS)
+
+
 def worker_id() -> str:
     """Identity of this process as a lease owner: host and pid, so dead local owners can be detected."""
     return owner_id()
@@ -64,7 +69,9 @@ def add_urls(db: Database, items: Iterable[DiscoveredUrl], canonicalize=None) ->
         before = tx.scalar("SELECT COUNT(*) FROM frontier")
         tx.executemany(
             "INSERT INTO frontier (url, canonical_url, source_id, via, state, hints, last_error, discovered_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (canonical_url) DO NOTHING",
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (canonical_url) DO UPDATE SET via = excluded.via"
+            # A URL found on a section page first and then in a feed keeps the feed's article hint (issue 14).
+            f" WHERE frontier.via NOT IN ({ARTICLE_HINTS_SQL}) AND excluded.via IN ({ARTICLE_HINTS_SQL})",
             rows,
         )
         after = tx.scalar("SELECT COUNT(*) FROM frontier")

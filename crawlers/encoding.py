@@ -18,6 +18,8 @@ LOGGER = logging.getLogger(__name__)
 # Where a <meta charset> may appear; HTML requires it within the first 1024 bytes, real pages are sloppier.
 META_SCAN_BYTES = 8192
 # Detection on a prefix keeps it fast on large pages; legacy encodings are decided within a few KB.
+# UTF-16 shows in the first few KB of markup (every ASCII character carries a zero byte).
+UTF16_SNIFF_BYTES = 4096
 DETECT_SCAN_BYTES = 65536
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -96,14 +98,40 @@ def _detect(body: bytes) -> str | None:
     return normalise_charset(best.encoding) if best is not None else None
 
 
+def utf16_without_bom(body: bytes) -> str | None:
+    """The codec ("utf-16-le" or "utf-16-be") when the bytes are UTF-16 text without a BOM, else None.
+
+    Markup is mostly ASCII, which UTF-16 stores as the character byte and a zero byte; real 8-bit or
+    UTF-8 HTML has no zero bytes at all. So many zeros, nearly all at odd (LE) or even (BE) offsets,
+    mean UTF-16 whatever the label says (a page labelled UTF-8 was stored as mojibake, issue 14).
+    """
+    sample = body[:UTF16_SNIFF_BYTES]
+    if len(sample) < 16 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    pairs = len(sample) // 2
+    if odd >= 0.3 * pairs and even <= 0.02 * pairs:
+        candidate = "utf-16-le"
+    elif even >= 0.3 * pairs and odd <= 0.02 * pairs:
+        candidate = "utf-16-be"
+    else:
+        return None
+    return candidate if _strict(body[: len(body) - len(body) % 2], candidate) is not None else None
+
+
 def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> DecodedPage:
-    """Decode page bytes: BOM, then valid UTF-8, then the declared charsets, then detection, then cp1252."""
+    """Decode page bytes: BOM, UTF-16 by its zero bytes, valid UTF-8, the declared charsets, detection, cp1252."""
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return DecodedPage(body.decode(encoding, "replace"), encoding, "bom")
     declared = [c for c in (normalise_charset(header_charset(headers)), normalise_charset(meta_charset(body)))
                 if c]
     first_declared = declared[0] if declared else None
+    wide = utf16_without_bom(body)
+    if wide:
+        if first_declared and not first_declared.startswith(("utf_16", "utf-16")):
+            LOGGER.info("charset declared %s but the bytes are %s", first_declared, wide)
+        return DecodedPage(body[: len(body) - len(body) % 2].decode(wide), wide, "utf-16-sniffed", first_declared)
     if body.isascii():
         return DecodedPage(body.decode("ascii"), "ascii", "ascii", first_declared)
     text = _strict(body, "utf-8")

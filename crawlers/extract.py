@@ -135,11 +135,16 @@ class PageMeta:
 
 
 def extract_article(body: bytes, url: str, *, headers: Mapping[str, str] | None = None,
-                    source: Source | None = None, options: ExtractionOptions = DEFAULT_OPTIONS) -> Article:
-    """Extract an Article from raw page bytes; never raises (failures give is_article False with a reason)."""
+                    source: Source | None = None, options: ExtractionOptions = DEFAULT_OPTIONS,
+                    listed_as_article: bool = False) -> Article:
+    """Extract an Article from raw page bytes; never raises (failures give is_article False with a reason).
+
+    ``listed_as_article``: a feed or news sitemap listed the URL, so only a page that is clearly not an
+    article (error, cookie wall, gallery, video, a list of teasers at a section URL) is marked otherwise.
+    """
     source_id = source.id if source is not None else ""
     try:
-        return _extract(body, url, headers, source, options)
+        return _extract(body, url, headers, source, options, listed_as_article)
     except Exception as exc:  # noqa: BLE001 — the contract: one bad page never stops a batch
         LOGGER.exception("extraction failed for %s (source %s)", url, source_id or "-")
         return not_article(url, source_id, f"extraction_error: {type(exc).__name__}: {exc}"[:300])
@@ -157,7 +162,7 @@ def not_article(url: str, source_id: str, reason: str, text: str = "", meta: Pag
 
 
 def _extract(body: bytes, url: str, headers: Mapping[str, str] | None, source: Source | None,
-             options: ExtractionOptions) -> Article:
+             options: ExtractionOptions, listed_as_article: bool = False) -> Article:
     """The extraction sequence: decode, parse, metadata, main text, language, page classification."""
     source_id = source.id if source is not None else ""
     if not isinstance(body, (bytes, bytearray, memoryview)):
@@ -183,7 +188,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None, source: S
             text = trim_related(text, options)
         if options.recover_lead and text:
             text = recover_lead(tree, text, meta.description, options)
-    reason = classify_page(tree, text, meta, url, options)
+    reason = classify_page(tree, text, meta, url, options, listed_as_article=listed_as_article)
     guess = detect_language(text or meta.title or "", source, sample_chars=options.language_sample_chars)
     return Article(url=url, source_id=source_id, title=meta.title, text=text, published=meta.published,
                    author=meta.author, description=meta.description, site_name=meta.site_name,
@@ -611,9 +616,16 @@ def _escape(text: str) -> str:
 # --- is it an article? --------------------------------------------------------------------------
 
 
-def classify_page(tree: HtmlElement, text: str, meta: PageMeta, url: str, options: ExtractionOptions) -> str | None:
+def classify_page(tree: HtmlElement, text: str, meta: PageMeta, url: str, options: ExtractionOptions,
+                  *, listed_as_article: bool = False) -> str | None:
     """Why this page is not an article (error_page, cookie_wall, no_text, gallery, video, index_page,
-    too_short), or None for an article."""
+    too_short), or None for an article.
+
+    A page a feed or news sitemap listed is taken at its word unless clearly otherwise: error pages,
+    walls, galleries and videos keep their rules, a list must show both signs (section-like URL *and*
+    teasers), and short text is a news brief, not ``too_short`` (issue 14: one-word slugs with a short
+    text were marked index pages although the feed listed them).
+    """
     short = len(text) < options.min_text_chars
     if len(text) <= options.wall_max_chars:
         head = " ".join(filter(None, [meta.title, *tree.xpath("//h1//text()")[:3]]))
@@ -632,6 +644,8 @@ def classify_page(tree: HtmlElement, text: str, meta: PageMeta, url: str, option
             return "gallery"
         if short and tree.xpath(_VIDEO_XPATH):
             return "video"
+    if listed_as_article:
+        return "index_page" if not typed_article and _clearly_a_list(tree, text, url, options) else None
     if not typed_article and _looks_like_index(tree, text, url, options):
         return "index_page"
     if short:
@@ -671,6 +685,12 @@ def _looks_like_index(tree: HtmlElement, text: str, url: str, options: Extractio
     if section_like_url(url):
         return True
     return int(tree.xpath("count(//article)")) >= options.index_min_teasers
+
+
+def _clearly_a_list(tree: HtmlElement, text: str, url: str, options: ExtractionOptions) -> bool:
+    """A list even though a feed called it an article: little text, a section-like URL and teaser <article>s."""
+    return (len(text) < options.index_max_chars and section_like_url(url)
+            and int(tree.xpath("count(//article)")) >= options.index_min_teasers)
 
 
 _SECTION_WORDS = {"tag", "tags", "category", "categories", "kategorija", "kategorije", "rubrika", "rubrike", "tema",

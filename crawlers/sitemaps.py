@@ -118,7 +118,10 @@ def parse_sitemap(body: bytes, url: str, source_id: str, max_bytes: int = 50_000
             if not is_http_url(target):
                 continue
             published = _date(_child_text(node, "publication_date")) or _date(_child_text(node, "lastmod"))
-            result.entries.append(DiscoveredUrl(url=target, source_id=source_id, via="sitemap",
+            # A Google News sitemap entry (<news:news>) is the outlet saying "this is an article"; extraction
+            # weighs that hint (plain sitemaps also list sections, tags and static pages).
+            via = "news_sitemap" if any(_local(child.tag) == "news" for child in node) else "sitemap"
+            result.entries.append(DiscoveredUrl(url=target, source_id=source_id, via=via,
                                                 title=plain_text(_child_text(node, "title"), MAX_TITLE_CHARS),
                                                 published=published))
     else:

@@ -9,7 +9,9 @@ import click
 
 from odjek.context import echo_json, settings_from_env
 
-REEXTRACTABLE = ("fetched", "extracted", "tagged", "not_article")
+# "failed" with a stored page: extraction failed on it (an unexpected error, retried until MAX_ATTEMPTS);
+# a fetch that failed stored no page, so it is never selected here.
+REEXTRACTABLE = ("fetched", "extracted", "tagged", "not_article", "failed")
 
 
 def select_entries(db, source_id: str | None, since: dt.date | None) -> list[int]:
@@ -29,6 +31,15 @@ def select_entries(db, source_id: str | None, since: dt.date | None) -> list[int
     return [int(r["id"]) for r in rows]
 
 
+def clear_backoff(db, ids: list[int]) -> None:
+    """Give selected entries a fresh start: no waiting retry, attempts from zero (a new extractor may succeed)."""
+    from archive.db import iso, utcnow
+
+    with db.transaction() as tx:
+        tx.executemany("UPDATE frontier SET next_attempt_at = NULL, attempts = 0, updated_at = ? WHERE id = ?",
+                       [(iso(utcnow()), i) for i in ids])
+
+
 @click.command("reextract")
 @click.option("--source", "source_id", help="Only this source id.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only pages fetched on or after this date.")
@@ -36,7 +47,7 @@ def select_entries(db, source_id: str | None, since: dt.date | None) -> list[int
               help="Sources file (default: ODJEK_SOURCES_FILE), for per-outlet extraction overrides.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def command(source_id: str | None, since: dt.datetime | None, sources_file: Path | None, as_json: bool) -> None:
-    """Re-extract articles from stored raw pages; later stages then re-tag them. Idempotent."""
+    """Re-extract articles from stored raw pages (failed extractions too); later stages re-tag them. Idempotent."""
     from archive.frontier import reset_to
     from odjek.runner import open_context, run_stages
     from schemas.records import FrontierState
@@ -44,6 +55,7 @@ def command(source_id: str | None, since: dt.datetime | None, sources_file: Path
     ctx = open_context(settings_from_env(), sources_file, sync=False)
     ids = select_entries(ctx.db, source_id, since.date() if since else None)
     reset_to(ctx.db, ids, FrontierState.FETCHED)
+    clear_backoff(ctx.db, ids)
     (report,) = run_stages(ctx, ["extract"])
     result = {"selected": len(ids), "articles": sum(c.get("articles", 0) for c in report.per_source.values()),
               "not_articles": sum(c.get("not_articles", 0) for c in report.per_source.values()),

@@ -7,7 +7,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from archive.articles import LeaseLost, duplicate_of, get_raw_page, record_extracted
-from archive.frontier import claim, counts_by_state, record_failure
+from archive.frontier import ARTICLE_HINTS, claim, counts_by_state, record_failure
 from odjek.runner import StageContext, StageReport
 from schemas.records import Article, FrontierEntry, FrontierState
 
@@ -45,7 +45,8 @@ def extract_entry(ctx: StageContext, entry: FrontierEntry) -> Article | None:
         record_failure(ctx.db, entry, "raw page missing", ctx.owner, retryable=False)
         return None
     source = ctx.sources_by_id.get(entry.source_id)
-    article = extract_article(page.body, page.final_url, headers=page.headers, source=source)
+    article = extract_article(page.body, page.final_url, headers=page.headers, source=source,
+                              listed_as_article=entry.via in ARTICLE_HINTS)
     article.source_id = entry.source_id
     article.url = page.final_url or entry.url
     if not article.title and entry.hints.get("title"):
@@ -73,8 +74,12 @@ def run(ctx: StageContext) -> StageReport:
             try:
                 article = extract_entry(ctx, entry)
             except Exception as exc:  # noqa: BLE001 - one bad page must not stop the stage; it is recorded
+                # Unexpected means not understood: maybe the database hiccuped, maybe a bug fixed by the
+                # next release. Retryable (backoff, up to MAX_ATTEMPTS), and `odjek reextract --failed`
+                # picks it up again later; a page that is plainly not an article is never an exception.
                 LOGGER.exception("extraction failed for %s", entry.url)
-                record_failure(ctx.db, entry, f"extraction error: {exc}", ctx.owner, retryable=False)
+                record_failure(ctx.db, entry, f"extraction error: {type(exc).__name__}: {exc}"[:500], ctx.owner,
+                               retryable=True, max_attempts=int(ctx.settings.max_attempts))
                 report.failed += 1
                 report.count(entry.source_id, "failed")
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.encoding import decode_html, header_charset, meta_charset, normalise_charset
+from crawlers.encoding import decode_html, header_charset, meta_charset, normalise_charset, utf16_without_bom
 
 CYR = "Управа за сарадњу с дијаспором и Србима у региону, ђак, ћирилица"
 LAT = "Uprava za saradnju sa dijasporom - đak, ćirilica, čaša, šuma, žaba"
@@ -64,3 +64,32 @@ def test_charset_labels():
     assert header_charset({"X": "y"}) is None
     assert meta_charset(b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1250">') == "windows-1250"
     assert meta_charset(b"<?xml version='1.0' encoding='ISO-8859-2'?><html/>") == "ISO-8859-2"
+
+
+UTF16_PAGE = ('<!doctype html><html lang="sr"><head><meta charset="utf-8"><title>Дијаспора</title></head>'
+              "<body><p>Управа за сарадњу с дијаспором и Србима у региону. Šćepan Đurić</p></body></html>")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_read_from_its_zero_bytes_whatever_the_label(codec):
+    body = UTF16_PAGE.encode(codec)
+    page = decode_html(body, {"Content-Type": "text/html; charset=utf-8"})
+    assert (page.text, page.encoding, page.how, page.declared) == (UTF16_PAGE, codec, "utf-16-sniffed", "utf-8")
+
+
+def test_zero_bytes_alone_do_not_make_utf16():
+    # A UTF-8 page with a few stray NULs (a broken CMS) stays UTF-8; so does a binary-looking mess.
+    body = UTF16_PAGE.encode("utf-8").replace(b"<p>", b"<p>\x00")
+    assert decode_html(body).encoding == "utf-8"
+    assert utf16_without_bom(b"\x00" * 64) is None
+
+
+def test_a_utf16_page_labelled_utf8_is_extracted_and_tagged_as_text_not_mojibake():
+    from crawlers.extract import extract_article
+
+    article = "<p>" + " ".join(["Управа за сарадњу с дијаспором и Србима у региону организовала је трибину."] * 5) + "</p>"
+    html = UTF16_PAGE.replace("<body>", f"<body><article><h1>Вест о дијаспори</h1>{article}</article>")
+    extracted = extract_article(html.encode("utf-16-le"), "https://news.example/vest/123-dijaspora",
+                                headers={"content-type": "text/html; charset=utf-8"})
+    assert extracted.is_article and "Управа за сарадњу с дијаспором" in extracted.text
+    assert "\x00" not in extracted.text and extracted.script == "Cyrl" and extracted.language == "sr"

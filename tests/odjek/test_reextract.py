@@ -70,3 +70,35 @@ def test_feed_time_refines_a_page_date_without_time():
     assert best_published(None, "2026-03-16T08:30:00+00:00", "Europe/Belgrade").hour == 8
     assert best_published(midnight_local, "2026-03-01T08:30:00+00:00", "Europe/Belgrade") == midnight_local
     assert best_published(precise, None, "Europe/Belgrade") == precise
+
+
+def test_an_unexpected_extraction_error_is_retryable_and_reextract_retries_failed_pages(tmp_path, monkeypatch):
+    import odjek.stages.extract as stage
+
+    db = _fetched_archive(tmp_path, monkeypatch)
+    real_extract_entry = stage.extract_entry
+    broken = {1, 4}
+
+    def flaky(ctx, entry):
+        if entry.id in broken:
+            raise OSError("database connection lost while reading the page")
+        return real_extract_entry(ctx, entry)
+
+    monkeypatch.setattr(stage, "extract_entry", flaky)
+    monkeypatch.setenv("ODJEK_MAX_ATTEMPTS", "2")
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", "--stage", "extract"]).exit_code == 0
+    rows = {r["id"]: r for r in db.query("SELECT id, state, attempts, last_error, next_attempt_at FROM frontier")}
+    # Not failed for good: back in `fetched` with a backoff, the reason kept.
+    assert all(rows[i]["state"] == "fetched" and rows[i]["next_attempt_at"] for i in broken)
+    assert rows[1]["last_error"] == "extraction error: OSError: database connection lost while reading the page"
+    db.query("UPDATE frontier SET next_attempt_at = NULL")
+    runner.invoke(main, ["run", "--stage", "extract"])  # second attempt fails too: now failed (MAX_ATTEMPTS 2)
+    assert {r["state"] for r in db.query("SELECT state FROM frontier WHERE id IN (1, 4)")} == {"failed"}
+
+    broken.clear()  # the cause is gone (a fixed release, the database back)
+    result = runner.invoke(main, ["reextract", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.splitlines()[-1])["selected"] == 6
+    assert frontier.counts_by_state(db) == {"extracted": 6}
+    assert db.scalar("SELECT COUNT(*) FROM articles") == 6
