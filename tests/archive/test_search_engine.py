@@ -297,3 +297,33 @@ def test_alerts_use_the_same_expansion(archive):
     matched = set(new_matches(db, saved, dt.datetime.now(dt.UTC)))
     assert {ids["gouillon_en"], ids["gouillon_de"], ids["gujon_sr"]} <= matched
     assert ids["other"] not in matched
+
+
+def test_search_command_expansion_filters_and_reindex(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from archive import open_archive
+    from odjek.cli import main
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    monkeypatch.setenv("ODJEK_DATABASE_URL", url)
+    db = open_archive(url)
+    ids = names_corpus(db)
+    runner = CliRunner()
+    result = runner.invoke(main, ["search", "Gujon", "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 4 and "also searched: Gouillon" in result.stderr
+    result = runner.invoke(main, ["search", "Gujon", "--exact", "--json"])
+    assert len(result.stdout.splitlines()) == 2 and "also searched" not in result.stderr
+    tag(db, ids["gujon_sr"], [("director", "entity"), ("AT", "country")], person="arnaud-gouillon")
+    with db.transaction() as tx:
+        tx.execute("UPDATE articles SET director = 1 WHERE id = ?", (ids["gujon_sr"],))
+    for args in (["--country", "at"], ["--person", "arnaud-gouillon"], ["--director"]):
+        result = runner.invoke(main, ["search", "Beč", *args, "--json"])
+        assert [json.loads(x)["url"] for x in result.stdout.splitlines()] == ["https://example.org/gujon_sr"], args
+    with db.transaction() as tx:
+        tx.execute("UPDATE articles SET search_title = 'x', search_body = 'x'")
+    assert runner.invoke(main, ["search", "Gujon", "--json"]).stdout == ""
+    result = runner.invoke(main, ["search", "--reindex"])
+    assert result.exit_code == 0 and f"of {len(ids)} article" in result.stderr
+    assert len(runner.invoke(main, ["search", "Gujon", "--json"]).stdout.splitlines()) == 4
