@@ -12,9 +12,10 @@ import logging
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 LOGGER = logging.getLogger(__name__)
@@ -163,7 +164,7 @@ class Database:
         return sql
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator["Tx"]:
+    def transaction(self, write: bool = True) -> Iterator[Tx]:
         """One atomic unit; SQLite takes the write lock up front (BEGIN IMMEDIATE) to avoid upgrade deadlocks."""
         with self.borrow() as conn:
             if self.dialect == "sqlite":
@@ -262,7 +263,7 @@ def _usable(conn) -> bool:
 def _close_quietly(conn) -> None:
     try:
         conn.close()
-    except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped either way
+    except Exception:
         LOGGER.debug("closing a dropped connection failed", exc_info=True)
 
 

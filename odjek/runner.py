@@ -10,10 +10,10 @@ import importlib
 import logging
 import pkgutil
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Sequence
 
 from archive import ArchiveUnavailable, Database, open_archive
 from archive.frontier import release_stale_claims, worker_id
@@ -131,7 +131,7 @@ def _run_stage(ctx: StageContext, module: ModuleType) -> StageReport:
         report = module.run(ctx)
     except (ArchiveUnavailable, KeyboardInterrupt):
         raise
-    except Exception as exc:  # noqa: BLE001 - recorded as the stage's failure and reported in the exit status
+    except Exception as exc:
         if _store_gone(exc):
             raise
         LOGGER.exception("stage %s failed", module.NAME)

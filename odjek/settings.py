@@ -80,6 +80,7 @@ SETTINGS: list[Setting] = [
     Setting("secret_key", "", "Key for signing web sessions and CSRF tokens (set in production).", secret=True),
     Setting("web_host", "127.0.0.1", "Address the web UI listens on."),
     Setting("web_port", 8000, "Port the web UI listens on."),
+    Setting("web_db_pool_size", 8, "Most archive connections the web UI holds at once (requests wait for a free one)."),
     Setting("base_url", "http://127.0.0.1:8000", "Public URL of the web UI (links in mail)."),
     Setting("secure_cookies", False, "Mark session cookies Secure (on behind HTTPS)."),
     Setting("concurrent_requests", 32, "Parallel requests of one crawl over all hosts (per host: CONCURRENCY_PER_DOMAIN)."),

@@ -21,12 +21,12 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Sequence
 
 from archive.db import Database, iso, parse_iso, utcnow
 from archive.owners import owner_alive, owner_id
@@ -211,7 +211,7 @@ def attempt(settings: Settings, message: EmailMessage, recipient: str) -> Outcom
         if getattr(exc, "after_data", False):
             error = f"no answer after DATA (the relay may hold the message; a retry reuses its Message-ID): {error}"
         return Outcome(STATE_FAILED, error)
-    except Exception as exc:  # noqa: BLE001 - e.g. a login smtplib cannot encode: recorded, the claim is closed
+    except Exception as exc:
         LOGGER.exception("unexpected error sending to %s", recipient)
         return Outcome(STATE_FAILED, f"{type(exc).__name__}: {exc}")
 

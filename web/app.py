@@ -214,7 +214,8 @@ def expanded_terms(results) -> list[str]:
 
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """The web UI over the archive named in settings (or an already open ``db``)."""
-    db = db or open_archive(settings.resolved_database_url)
+    # A bounded pool: the server runs requests on many threads, and per-thread connections would stay open.
+    db = db or open_archive(settings.resolved_database_url, pool_size=int(settings.web_db_pool_size))
     secret = settings.secret_key
     if not secret:
         LOGGER.warning("secret_key is not set: login forms are signed with a random key valid until restart")

@@ -4,7 +4,6 @@
 import os
 import subprocess
 import sys
-
 from dataclasses import dataclass
 
 import pytest
@@ -40,7 +39,7 @@ def _odjek(tmp_path, args, in_process=True, **env_overrides):
         return Result(result.exit_code, result.stderr)
     real_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
     done = subprocess.run([sys.executable, "-m", "odjek", *args], cwd=REPO_ROOT, env=real_env, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
     return Result(done.returncode, done.stderr)
 
 

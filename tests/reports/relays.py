@@ -34,7 +34,7 @@ class Relay:
         self.data_seen = threading.Event()
         self.released = threading.Event()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+    async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
         self.sessions.append({"tls": session.ssl is not None, "authenticated": bool(session.authenticated),

@@ -16,8 +16,16 @@ from archive.db import iso, utcnow
 from odjek.settings import Settings
 from reports.mailer import claim_send, deliver, sends_for
 from tests.conftest import REPO_ROOT
-from tests.reports.relays import (Relay, SilentListener, free_port, password_checker, running_relay,
-                                  self_signed_certificate, server_tls_context, wait_for)
+from tests.reports.relays import (
+    Relay,
+    SilentListener,
+    free_port,
+    password_checker,
+    running_relay,
+    self_signed_certificate,
+    server_tls_context,
+    wait_for,
+)
 
 KIND, PERIOD = "digest:daily", "2026-03-16"
 
@@ -61,7 +69,8 @@ def test_a_live_claim_blocks_a_stale_one_is_taken_over(archive):
 
 
 def test_a_fresh_claim_of_a_dead_process_is_taken_over_at_once(archive):
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
     dead_owner = f"{os.uname().nodename}:{child.stdout.strip()}"
     assert claim_send(archive, KIND, PERIOD, "a@example.org", message_id="<first@odjek>")
     with archive.transaction() as tx:
