@@ -10,8 +10,8 @@ CSV cells that a spreadsheet would run as formulas are neutralised. Logins, expo
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import logging
+import math
 import re
 import secrets
 from collections.abc import Iterator
@@ -60,7 +60,7 @@ from archive.users import (
     end_session,
     get_session,
     list_users,
-    login_blocked,
+    login_delay,
     record_login_attempt,
     save_search,
     saved_searches_of,
@@ -87,7 +87,6 @@ SESSION_COOKIE = "odjek_session"
 LOGIN_COOKIE = "odjek_login"
 LANG_COOKIE = "odjek_lang"
 LOGIN_FORM_MAX_AGE_S = 3600
-PARSE_OPTIONS = frozenset(inspect.signature(parse_query).parameters)
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 MAX_EMAIL_CHARS = 254
 PAGE_SIZES = ("20", "50", "100")
@@ -131,15 +130,15 @@ FILTER_PARAMS = {"source": "sources", "group": "groups", "language": "languages"
 BOOLEAN_FILTERS = ("office", "director", "critical")  # GET parameter = SearchFilters field, value "1"
 
 
-def filters_from_params(params) -> SearchFilters:
-    """SearchFilters from GET parameters (bad values are dropped, never an error)."""
+def filters_from_params(params, timezone: str | None = None) -> SearchFilters:
+    """SearchFilters from GET parameters (bad values are dropped, never an error); dates are days in ``timezone``."""
     data: dict = {field: [v[:100] for v in params.getlist(name) if v][:50] for name, field in FILTER_PARAMS.items()}
     data["date_from"] = params.get("from") or None
     data["date_to"] = params.get("to") or None
     for name in BOOLEAN_FILTERS:
         data[name] = params.get(name) == "1"
     data["cluster_id"] = params.get("cluster") or None
-    return SearchFilters.from_dict(data)
+    return SearchFilters.from_dict(data, timezone)
 
 
 def params_for(q: str, filters: SearchFilters, sort: str = "relevance", **extra) -> list[tuple[str, str]]:
@@ -148,12 +147,12 @@ def params_for(q: str, filters: SearchFilters, sort: str = "relevance", **extra)
     if q:
         out.append(("q", q))
     for name, field in FILTER_PARAMS.items():
-        out += [(name, v) for v in getattr(filters, field, None) or []]
+        out += [(name, v) for v in getattr(filters, field)]
     if filters.date_from:
         out.append(("from", filters.date_from.isoformat()))
     if filters.date_to:
         out.append(("to", filters.date_to.isoformat()))
-    out += [(name, "1") for name in BOOLEAN_FILTERS if getattr(filters, name, False)]
+    out += [(name, "1") for name in BOOLEAN_FILTERS if getattr(filters, name)]
     if filters.cluster_id is not None:
         out.append(("cluster", str(filters.cluster_id)))
     if sort != "relevance":
@@ -166,12 +165,12 @@ def toggled(filters: SearchFilters, facet: str, value: str) -> SearchFilters:
     """The filters with one facet value switched on or off."""
     data = filters.to_dict()
     if facet in BOOLEAN_FILTERS:
-        data[facet] = not getattr(filters, facet, False)
+        data[facet] = not getattr(filters, facet)
     else:
-        values = list(getattr(filters, facet, None) or [])
+        values = list(getattr(filters, facet))
         values = [v for v in values if v != value] if value in values else values + [value]
         data[facet] = values
-    return SearchFilters.from_dict(data)
+    return SearchFilters.from_dict(data, filters.timezone)
 
 
 def without(filters: SearchFilters, name: str, value: str | None = None) -> SearchFilters:
@@ -179,7 +178,7 @@ def without(filters: SearchFilters, name: str, value: str | None = None) -> Sear
     if name in ("date_from", "date_to", "cluster_id"):
         data = filters.to_dict()
         data.pop(name, None)
-        return SearchFilters.from_dict(data)
+        return SearchFilters.from_dict(data, filters.timezone)
     return toggled(filters, name, value or "")
 
 
@@ -192,22 +191,20 @@ def active_filters(filters: SearchFilters, label_of, story_title: str | None) ->
         out.append(("date_from", filters.date_from.isoformat(), ""))
     if filters.date_to:
         out.append(("date_to", filters.date_to.isoformat(), ""))
-    out += [(name, "1", label_of(name, "1")) for name in BOOLEAN_FILTERS if getattr(filters, name, False)]
+    out += [(name, "1", label_of(name, "1")) for name in BOOLEAN_FILTERS if getattr(filters, name)]
     for field in FILTER_PARAMS.values():
-        out += [(field, v, label_of(field, v)) for v in getattr(filters, field, None) or []]
+        out += [(field, v, label_of(field, v)) for v in getattr(filters, field)]
     return out
 
 
 def parse(q: str, expand: bool) -> ParsedQuery:
-    """The query as searched: with name and term variants (archive.search's expansion) unless ``expand`` is off."""
-    if "expand" in PARSE_OPTIONS:
-        return parse_query(q, expand=expand)
-    return parse_query(q)
+    """The query as searched: with name and term variants (archive.query_expansion) unless ``expand`` is off."""
+    return parse_query(q, expand=expand)
 
 
 def expanded_terms(results) -> list[str]:
-    """The variants the engine added to the query, to show as "also searched"."""
-    return list(getattr(results.query, "expanded", None) or [])
+    """The names the engine added to the query, shown as "also searched"."""
+    return list(results.query.expanded or [])
 
 
 # The app ------------------------------------------------------------------------------------------------
@@ -335,10 +332,14 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         if not expected or not secrets.compare_digest(str(expected), cookie):
             return login_page(request, 403, "login_expired", next)
         username = username.strip()[:100]
-        if login_blocked(db, address, username):
-            record_login_attempt(db, address, username, False)
+        wait_s = login_delay(db, address, username)
+        if wait_s > 0:
+            # Refused attempts are kept but not counted: waiting it out always works (issue 14).
+            record_login_attempt(db, address, username, False, refused=True)
             audit(db, "login_blocked", username=username, address=address)
-            return login_page(request, 429, "login_blocked", next)
+            refused = login_page(request, 429, "login_blocked", next)
+            refused.headers["Retry-After"] = str(math.ceil(wait_s))
+            return refused
         user = authenticate(db, username, password[:1000]) if username and password else None
         record_login_attempt(db, address, username, user is not None)
         if user is None:
@@ -402,7 +403,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         params = request.query_params
         q = (params.get("q") or "")[:1000]
         sort = params.get("sort") if params.get("sort") in SORTS else "relevance"
-        return q, filters_from_params(params), sort, params.get("exact") != "1"
+        return q, filters_from_params(params, settings.timezone), sort, params.get("exact") != "1"
 
     def story_title(cluster_id: int | None) -> str | None:
         from archive.articles import get_article
@@ -440,8 +441,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
         def is_active(facet: str, value: str) -> bool:
             if facet in BOOLEAN_FILTERS:
-                return bool(getattr(filters, facet, False))
-            return value in (getattr(filters, facet, None) or [])
+                return bool(getattr(filters, facet))
+            return value in getattr(filters, facet)
 
         def story_link(cluster_id: int) -> str:
             return "/?" + urlencode([("cluster", str(cluster_id)), ("sort", "date")])
@@ -450,7 +451,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             data = filters.to_dict()
             data["date_from"] = bucket.isoformat()
             data["date_to"] = (next_bucket(bucket, attention_data.unit) - dt.timedelta(days=1)).isoformat()
-            return "/?" + urlencode(params_for(q, SearchFilters.from_dict(data), sort, exact=exact))
+            return "/?" + urlencode(params_for(q, SearchFilters.from_dict(data, filters.timezone), sort, exact=exact))
 
         sources = source_names(db)
         people = people_names()
@@ -661,7 +662,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         check_csrf(session, csrf)
         params = QueryParams(permalink[:4000])
         q = (params.get("q") or "")[:1000]
-        filters = filters_from_params(params)
+        filters = filters_from_params(params, settings.timezone)
         saved = save_search(db, session.user, name, q, filters.to_dict(), alert if alert in ALERTS else "none")
         audit(db, "saved_search_create", username=session.user.username, address=address_of(request),
               detail=f"{saved.id}: {q} ({alert})")

@@ -29,7 +29,9 @@ CSV_TIME_FORMAT = "%Y-%m-%d %H:%M"
 CSV_CHUNK_CHARS = 64_000
 # Characters XML 1.0 cannot carry; openpyxl refuses them (extraction can leave them in titles).
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_AFTER_SEPARATOR = re.compile(r"([;,]\s*)(?=[=+\-@\t\r])")
+# A separator followed (after any spaces) by a formula character or by a tab/CR: the apostrophe goes right
+# after the separator, so the cell a spreadsheet would start there starts with it.
+_AFTER_SEPARATOR = re.compile(r"([;,])(?=[ \t\r]*[=+\-@]|[\t\r])")
 
 COLUMNS = ("published", "outlet", "group", "title", "language", "topics", "regions", "other_labels",
            "outlet_count", "url", "odjek_link")

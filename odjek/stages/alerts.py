@@ -11,13 +11,20 @@ import datetime as dt
 import html
 import importlib.util
 import logging
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from zoneinfo import ZoneInfo
 
 from archive.db import Database, iso, utcnow
 from archive.search import SearchFilters, batch_key, iter_all, parse_query
-from archive.users import SavedSearch, due_saved_searches, get_user_by_id, language_of, mark_checked
+from archive.users import (
+    SavedSearch,
+    due_saved_searches,
+    get_user_by_id,
+    language_of,
+    mark_checked,
+)
 from odjek.runner import StageContext, StageReport
 from odjek.settings import Settings
 from reports.mailer import deliver
@@ -50,13 +57,15 @@ def run(ctx: StageContext) -> StageReport:
     return report
 
 
-def new_matches(db: Database, saved: SavedSearch, now: dt.datetime) -> list[int]:
-    """Record matches archived since the search was saved in alert_hits; return the ids not yet mailed."""
+def new_matches(db: Database, saved: SavedSearch, now: dt.datetime, timezone: str | None = None) -> list[int]:
+    """Record matches archived since the search was saved in alert_hits; return the ids not yet mailed.
+
+    Date filters of the saved search are days in ``timezone`` (the archive's display timezone), as in the UI."""
     parsed = parse_query(saved.query)
     if parsed.error:
         LOGGER.warning("saved search %s cannot be searched: %s", saved.id, parsed.error)
         return []
-    filters = SearchFilters.from_dict(saved.filters)
+    filters = SearchFilters.from_dict(saved.filters, timezone)
     filters.after_article_id = saved.baseline_article_id
     ids = [hit.id for hit in iter_all(db, parsed, filters)]
     found = iso(now)
@@ -72,7 +81,7 @@ def new_matches(db: Database, saved: SavedSearch, now: dt.datetime) -> list[int]
 def check_saved_search(settings: Settings, db: Database, saved: SavedSearch, now: dt.datetime) -> int:
     """Mail one saved search's unsent matches to its owner; returns the number of mails handed over."""
     user = get_user_by_id(db, saved.user_id)
-    pending = new_matches(db, saved, now)
+    pending = new_matches(db, saved, now, settings.timezone)
     mails = 0
     if pending and user is not None and user.email:
         message = alert_message(settings, db, saved, pending, language_of(db, user.id))
@@ -99,7 +108,7 @@ def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_
     a snippet with the query's words marked, links to Odjek and the original, and a link to the search."""
     from archive.articles import get_articles
     from archive.search import query_marks, snippet
-    from archive.sources import stored_sources
+    from archive.sources import source_names
     from web.i18n import LANGUAGES, default_language, translate
 
     lang = language if language in LANGUAGES else default_language(settings.ui_language, settings.output_script)
@@ -109,11 +118,12 @@ def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_
 
     zone = ZoneInfo(settings.timezone)
     articles = get_articles(db, article_ids[:MAX_LISTED_HITS])
-    outlets = {s.id: s.name for s in stored_sources(db)}
+    outlets = source_names(db)
     marks = query_marks(parse_query(saved.query).ast)
     base = settings.base_url.rstrip("/")
     search_link = f"{base}/saved"
-    msg = EmailMessage()
+    # Unfolded headers: Python 3.11 drops the space at a fold between two encoded words ("за„Dijaspora").
+    msg = EmailMessage(policy=email_policy.default.clone(max_line_length=998))
     msg["Subject"] = t("alert_subject", name=saved.name, n=len(article_ids))
     lines = [t("alert_intro", name=saved.name) + (f" ({saved.query})" if saved.query else "") + ":", ""]
     items = []
