@@ -450,3 +450,10 @@ CREATE TABLE source_paths (
     PRIMARY KEY (source_id, path_key)
 );
 """))
+
+# Login lockout per (account, address) with backoff (640s, issue 14): attempts refused during a backoff are
+# kept for the audit trail but never counted as failures, so they cannot extend it.
+MIGRATIONS.append(Migration(640, "login attempts: refused flag, index per account and address", common="""
+ALTER TABLE login_attempts ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX login_attempts_pair ON login_attempts (username, address, at);
+"""))

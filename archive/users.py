@@ -25,9 +25,18 @@ ALERTS = ("none", "immediately", "hourly", "daily")
 ALERT_INTERVALS = {"immediately": dt.timedelta(0), "hourly": dt.timedelta(hours=1), "daily": dt.timedelta(days=1)}
 SESSION_TTL = dt.timedelta(hours=12)
 MIN_PASSWORD_CHARS = 10
-LOGIN_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_ADDRESS = 10  # per LOGIN_WINDOW
-MAX_FAILURES_PER_USERNAME = 5  # per LOGIN_WINDOW; slows guessing one account from many addresses
+# Login lockout (docs/operations.md, "Login lockout"): failures count per (account, address) since that
+# pair's last success; from the FREE_FAILURES-th on the pair waits BACKOFF_BASE_S doubling per further
+# failure, up to BACKOFF_MAX_S. Attempts refused while waiting are not failures and never extend the wait.
+# One address failing many accounts (a spray, or a whole office behind one proxy having a bad morning)
+# slows down only pairs that never logged in from there: colleagues who have are not locked out.
+FREE_FAILURES = 5
+BACKOFF_BASE_S = 30.0
+BACKOFF_MAX_S = 900.0
+PAIR_MEMORY = dt.timedelta(hours=24)  # older failures of a pair are forgotten
+SPRAY_WINDOW = dt.timedelta(minutes=15)
+SPRAY_FAILURES = 30  # failures from one address in SPRAY_WINDOW before unproven pairs there slow down
+PROVEN_FOR = dt.timedelta(days=90)  # a pair with a success this recent is exempt from the spray rule
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the user does not exist, so a login takes as long for unknown names as for known ones.
@@ -208,24 +217,56 @@ def end_session(db: Database, session_id: str | None) -> None:
 
 # Login attempts -----------------------------------------------------------------------------------------
 
-def record_login_attempt(db: Database, address: str, username: str | None, ok: bool) -> None:
+def record_login_attempt(db: Database, address: str, username: str | None, ok: bool, *, refused: bool = False,
+                         at: dt.datetime | None = None) -> None:
+    """Note a login attempt; ``refused``: turned away during a backoff (kept, but never counted as a failure)."""
     with db.transaction() as tx:
-        tx.execute("INSERT INTO login_attempts (address, username, at, ok) VALUES (?, ?, ?, ?)",
-                   (address, (username or "")[:100], iso(utcnow()), int(ok)))
+        tx.execute("INSERT INTO login_attempts (address, username, at, ok, refused) VALUES (?, ?, ?, ?, ?)",
+                   (address, _login_name(username), iso(at or utcnow()), int(ok), int(refused)))
+
+
+def _login_name(username: str | None) -> str:
+    return (username or "")[:100]
+
+
+def backoff_s(failures: int, free: int = FREE_FAILURES) -> float:
+    """Seconds to wait after the ``failures``-th counted failure: none before ``free``, then doubling, capped."""
+    if failures < free:
+        return 0.0
+    return min(BACKOFF_BASE_S * 2 ** min(failures - free, 20), BACKOFF_MAX_S)
+
+
+def login_delay(db: Database, address: str, username: str | None, now: dt.datetime | None = None) -> float:
+    """Seconds before this account may try to log in from this address again (0: now)."""
+    now = now or utcnow()
+    name = _login_name(username)
+    last_ok = db.scalar("SELECT MAX(at) FROM login_attempts WHERE username = ? AND address = ? AND ok = 1",
+                        (name, address))
+    since = max(iso(now - PAIR_MEMORY), last_ok or "")
+    row = db.one("SELECT COUNT(*) AS n, MAX(at) AS last FROM login_attempts WHERE username = ? AND address = ?"
+                 " AND ok = 0 AND refused = 0 AND at > ?", (name, address, since))
+    wait = _remaining(backoff_s(int(row["n"] or 0)), row["last"], now) if row else 0.0
+    proven = last_ok is not None and last_ok >= iso(now - PROVEN_FOR)
+    if not proven:
+        spray = db.one("SELECT COUNT(*) AS n, MAX(at) AS last FROM login_attempts WHERE address = ? AND ok = 0"
+                       " AND refused = 0 AND at >= ?", (address, iso(now - SPRAY_WINDOW)))
+        if spray and int(spray["n"] or 0) >= SPRAY_FAILURES:
+            # One further doubling per five failures past the threshold.
+            steps = FREE_FAILURES + (int(spray["n"]) - SPRAY_FAILURES) // 5
+            wait = max(wait, _remaining(backoff_s(steps), spray["last"], now))
+    return wait
+
+
+def _remaining(backoff: float, last_failure: str | None, now: dt.datetime) -> float:
+    if not backoff or not last_failure:
+        return 0.0
+    until = parse_iso(last_failure) + dt.timedelta(seconds=backoff)
+    return max((until - now).total_seconds(), 0.0)
 
 
 def login_blocked(db: Database, address: str, username: str | None) -> bool:
-    """Too many failed logins lately from this address, or for this user name."""
-    since = iso(utcnow() - LOGIN_WINDOW)
-    by_address = db.scalar("SELECT COUNT(*) FROM login_attempts WHERE address = ? AND at >= ? AND ok = 0",
-                           (address, since)) or 0
-    if by_address >= MAX_FAILURES_PER_ADDRESS:
-        return True
-    if username:
-        by_name = db.scalar("SELECT COUNT(*) FROM login_attempts WHERE username = ? AND at >= ? AND ok = 0",
-                            (username[:100], since)) or 0
-        return by_name >= MAX_FAILURES_PER_USERNAME
-    return False
+    """True while this (account, address) pair must wait (see :func:`login_delay`)."""
+    return login_delay(db, address, username) > 0
 
 
 # Audit -----------------------------------------------------------------------------------------------------

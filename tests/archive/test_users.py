@@ -60,14 +60,58 @@ def test_expired_sessions_are_refused(archive):
     assert users.get_session(archive, sid) is None
 
 
-def test_failed_logins_are_rate_limited(archive):
-    for _ in range(users.MAX_FAILURES_PER_USERNAME):
-        users.record_login_attempt(archive, "10.0.0.1", "ana", False)
-    assert users.login_blocked(archive, "127.0.0.9", "ana")
-    assert not users.login_blocked(archive, "127.0.0.9", "marko")
-    for _ in range(users.MAX_FAILURES_PER_ADDRESS):
-        users.record_login_attempt(archive, "127.0.0.5", "x", False)
-    assert users.login_blocked(archive, "127.0.0.5", "marko")
+def _fail(db, address, username, n, at):
+    for _ in range(n):
+        users.record_login_attempt(db, address, username, False, at=at)
+
+
+def test_backoff_grows_per_account_and_address_and_is_capped():
+    assert [users.backoff_s(n) for n in range(4)] == [0.0] * 4
+    assert [users.backoff_s(n) for n in (5, 6, 7, 8)] == [30.0, 60.0, 120.0, 240.0]
+    assert users.backoff_s(50) == users.BACKOFF_MAX_S == 900.0
+
+
+def test_failed_logins_slow_down_that_account_from_that_address_only(archive):
+    now = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+    _fail(archive, "127.0.0.66", "ana", users.FREE_FAILURES, now)
+    assert users.login_delay(archive, "127.0.0.66", "ana", now) == 30.0
+    # The attacker cannot lock Ana out: from her own address she logs in as usual; others are not touched.
+    assert users.login_delay(archive, "127.0.0.9", "ana", now) == 0
+    assert users.login_delay(archive, "127.0.0.66", "marko", now) == 0
+    # The wait runs out by itself, and one more failure doubles it.
+    later = now + dt.timedelta(seconds=31)
+    assert users.login_delay(archive, "127.0.0.66", "ana", later) == 0
+    _fail(archive, "127.0.0.66", "ana", 1, later)
+    assert users.login_delay(archive, "127.0.0.66", "ana", later) == 60.0
+
+
+def test_attempts_refused_during_a_backoff_do_not_extend_it(archive):
+    now = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+    _fail(archive, "127.0.0.66", "ana", users.FREE_FAILURES, now)
+    for second in range(1, 30):  # hammering during the wait
+        users.record_login_attempt(archive, "127.0.0.66", "ana", False, refused=True,
+                                   at=now + dt.timedelta(seconds=second))
+    assert users.login_delay(archive, "127.0.0.66", "ana", now + dt.timedelta(seconds=30)) == 0
+
+
+def test_a_success_resets_the_pair(archive):
+    now = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+    _fail(archive, "127.0.0.66", "ana", 4, now)
+    users.record_login_attempt(archive, "127.0.0.66", "ana", True, at=now + dt.timedelta(seconds=1))
+    _fail(archive, "127.0.0.66", "ana", 4, now + dt.timedelta(seconds=2))
+    assert users.login_delay(archive, "127.0.0.66", "ana", now + dt.timedelta(seconds=3)) == 0
+
+
+def test_one_address_failing_many_accounts_does_not_lock_out_the_office_behind_it(archive):
+    now = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+    proxy = "127.0.0.70"
+    users.record_login_attempt(archive, proxy, "ana", True, at=now - dt.timedelta(days=3))  # Ana works here
+    for n in range(60):  # a password spray through the office proxy, four tries per name
+        _fail(archive, proxy, f"name{n // 4}", 1, now)
+    assert users.login_delay(archive, proxy, "ana", now) == 0  # proven pair: unaffected
+    newcomer = users.login_delay(archive, proxy, "novi.kolega", now)
+    assert 0 < newcomer <= users.BACKOFF_MAX_S  # a slowdown for unproven pairs, not a block
+    assert users.login_delay(archive, proxy, "novi.kolega", now + dt.timedelta(seconds=newcomer + 1)) == 0
 
 
 def test_saved_searches_belong_to_their_user(archive):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from archive.users import MAX_FAILURES_PER_USERNAME, audit_entries
+from archive.users import FREE_FAILURES, audit_entries
 from tests.web.conftest import PASSWORD, csrf_of, login
 from web.app import safe_next
 from web.export import csv_cell
@@ -60,10 +60,10 @@ def test_secure_cookie_when_configured(web_settings, web_db):
 
 def test_wrong_passwords_and_rate_limit(client, seeded_ids):
     assert login(client, password="pogresna-lozinka").status_code == 401
-    for _ in range(MAX_FAILURES_PER_USERNAME):
+    for _ in range(FREE_FAILURES):
         login(client, password="pogresna-lozinka")
-    blocked = login(client)  # right password, but too many failures lately
-    assert blocked.status_code == 429
+    blocked = login(client)  # right password, but too many failures lately from this address
+    assert blocked.status_code == 429 and 0 < int(blocked.headers["Retry-After"]) <= 60
     entries = audit_entries(client.app.state.db)
     assert {"login_failed", "login_blocked"} <= {e["action"] for e in entries}
     assert all(PASSWORD not in e["detail"] and "pogresna" not in e["detail"] for e in entries)
@@ -270,3 +270,21 @@ def test_saved_searches_and_admin(client, web_db, seeded_ids):
                                              ("/\\evil", "/"), ("", "/")])
 def test_safe_next(target, expected):
     assert safe_next(target) == expected
+
+
+def test_sources_page_says_which_path_is_active_and_why(client, web_db, web_settings):
+    from archive.sources import save_path_state, sync_sources
+    from crawlers.fallbacks import PathState, source_paths
+    from schemas.config import Source
+
+    source = Source(id="kim", name="Radio KIM", country="XK", languages=["sr"], group="regional",
+                    homepage="https://www.radiokim.example/", feeds=["https://www.radiokim.example/feed/"],
+                    fallbacks=[{"google_news": True}])
+    sync_sources(web_db, [source])
+    primary = source_paths(source, web_settings.google_news_url)[0]
+    save_path_state(web_db, "kim", primary.label,
+                    PathState(primary.key, failing_runs=4, last_error="feed https://www.radiokim.example/feed/: http 403"))
+    login(client)
+    html = client.get("/sources").text
+    assert "fallback 1 (Google News)" in html
+    assert "primary (feeds) failed 4 runs in a row: feed https://www.radiokim.example/feed/: http 403" in html
