@@ -91,8 +91,16 @@ def build_pipeline(language: str, settings: TaggingSettings | None = None) -> La
     settings = settings or TaggingSettings()
     nlp = spacy.util.load_model_from_config(pipeline_config(language, settings), auto_fill=True, validate=True)
     _add_abbreviations(nlp)
+    _split_final_period_after_cyrillic(nlp)
     LOGGER.info("built tagging pipeline %s: %s", language, ", ".join(nlp.pipe_names))
     return nlp
+
+
+def _split_final_period_after_cyrillic(nlp: Language) -> None:
+    """spaCy's Serbian suffix rules leave the full stop on words ending in some Cyrillic letters
+    ("Кокановић." stayed one token, so the surname was missed at the end of a sentence)."""
+    suffixes = [*nlp.Defaults.suffixes, r"(?<=[\u0400-\u04ff])\."]
+    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
 
 
 def _add_abbreviations(nlp: Language) -> None:

@@ -27,7 +27,7 @@ Drugi pasus.
 
 OFFICE_FORMS = ("uprav", "kancelarij", "directorate", "office for diaspora", "direktion", "verwaltung",
                 "upravlenie", "upravlenija", "upravleni")
-DIRECTOR_NAMES = ("gujon", "gouillon", "guion")
+DIRECTOR_NAMES = ("kokanovic", "gujon", "gouillon", "guion")
 
 
 @pytest.fixture(scope="module")
