@@ -118,13 +118,15 @@ def _apply_paths(db: Database, health: SourceHealth, config: str, settings) -> N
     try:
         source = Source.model_validate_json(config)
     except ValueError as exc:
-        LOGGER.warning("source %s: stored config unreadable: %s", health.source_id, exc)
+        LOGGER.debug("source %s: stored config unreadable: %s", health.source_id, exc)
         return
     info = active_path(db, source, settings)
+    if not info["paths"]:
+        return  # an outlet known only from imports: nothing is crawled
     health.active_path = info["active_path"] or "none: unavailable"
     health.active_reason = info["active_reason"]
     health.paths = info["paths"]
-    if info["unavailable"] and not health.flagged:
+    if info["unavailable"] and source.enabled and not health.flagged:
         health.flagged, health.flag_reason = True, info["active_reason"][:300]
 
 
