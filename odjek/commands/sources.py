@@ -74,8 +74,9 @@ def list_sources(sources_file: Path | None, as_json: bool) -> None:
         else:
             ways = [w for w, v in (("feeds", source.feeds), ("sitemaps", source.sitemaps),
                                    ("sections", source.sections)) if v]
+            fallbacks = " → ".join(f.kind for f in source.fallbacks)
             click.echo(f"{source.id:28} {source.group.value:9} {source.country} {','.join(source.languages):8} "
-                       f"{'+'.join(ways)}")
+                       f"{'+'.join(ways) or '-'}{f' → {fallbacks}' if fallbacks else ''}")
 
 
 @command.command("probe")
