@@ -59,7 +59,7 @@ class DigestLimits:
     critical: int = 10
 
     @classmethod
-    def for_kind(cls, kind: str) -> "DigestLimits":
+    def for_kind(cls, kind: str) -> DigestLimits:
         # A week has about seven times the articles but leadership reads it once: lists grow by half, not 7x.
         if kind == "weekly":
             return cls(mention_articles=60, stories=10, items_per_label=8, foreign_items=20, critical=20)

@@ -111,10 +111,10 @@ class EntryGroup:
 class Summary:
     """The first screen: Directorate and director against the previous period, then what to read first."""
 
-    office: "CountRow"
-    director: "CountRow"
-    relevant: "CountRow"
-    collected: "CountRow"
+    office: CountRow
+    director: CountRow
+    relevant: CountRow
+    collected: CountRow
     critical: list[Entry]
     top: list[Entry]  # the most covered stories, with their outlet counts
     foreign: list[Entry]  # regional and foreign press about the Directorate
@@ -168,7 +168,7 @@ class Review:
     released_at: str | None = None
 
     @classmethod
-    def from_json(cls, text: str | None) -> "Review":
+    def from_json(cls, text: str | None) -> Review:
         data = json.loads(text or "{}")
         return cls(excluded=[int(x) for x in data.get("excluded", [])], pinned=[int(x) for x in data.get("pinned", [])],
                    note=str(data.get("note", ""))[:NOTE_MAX_CHARS], released_by=data.get("released_by"),

@@ -7,7 +7,7 @@ their sections, counts and charts from relevant articles only; everything collec
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 ENTITY_LABELS = ("office", "director")
 TOPIC_LABELS = ("voting_abroad", "return_migration", "serbs_in_region", "diaspora_bodies", "diaspora_organizations",

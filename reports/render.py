@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import email
 import email.policy
 import html.parser
@@ -19,7 +18,6 @@ from collections import Counter
 import pytest
 
 from odjek.settings import Settings
-from reports.charts import make_charts
 from reports.digest import build_email, render_digest
 from reports.i18n import data_in_script, t
 from reports.periods import daily_period, weekly_period
