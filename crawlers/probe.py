@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -104,6 +105,7 @@ class Prober:
                                              timeout=float(settings.download_timeout_s), follow_redirects=False)
         self.resolve = resolve
         self._robots: dict[str, object] = {}
+        self._last_request: dict[str, float] = {}
 
     def close(self) -> None:
         self.client.close()
@@ -149,23 +151,48 @@ class Prober:
                     if decision == "disallowed":
                         result.error = "robots: disallowed by robots.txt"
                         return result
+            self._pace(current)
             try:
-                response = self.client.get(current)
+                with self.client.stream("GET", current) as response:
+                    result.status = response.status_code
+                    location = response.headers.get("location") if response.is_redirect else None
+                    if not location:
+                        result.content_type = response.headers.get("content-type", "")
+                        result.body, too_large = self._read_capped(response)
+                        if too_large:
+                            result.error = f"too large: more than {int(self.settings.max_page_bytes)} bytes"
             except httpx.HTTPError as exc:
                 result.error = f"{type(exc).__name__}: {exc}"[:300]
                 return result
-            result.status = response.status_code
-            if response.is_redirect and response.headers.get("location"):
-                result.permanent = result.permanent or response.status_code in (301, 308)
-                current = urljoin(current, response.headers["location"])
+            if location:
+                result.permanent = result.permanent or result.status in (301, 308)
+                current = urljoin(current, location)
                 result.redirects.append(current)
                 continue
             result.final_url = current
-            result.content_type = response.headers.get("content-type", "")
-            result.body = response.content[: int(self.settings.max_page_bytes)]
             return result
         result.error = "redirects: too many redirects"
         return result
+
+    def _pace(self, url: str) -> None:
+        """Keep DOWNLOAD_DELAY_S between two requests to one host, as the crawler does."""
+        host = urlsplit(url).netloc
+        delay = float(self.settings.download_delay_s)
+        wait = self._last_request.get(host, -delay) + delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last_request[host] = time.monotonic()
+
+    def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool]:
+        """The (decompressed) body up to MAX_PAGE_BYTES, and whether it went past the cap."""
+        limit = int(self.settings.max_page_bytes)
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return b"".join(chunks)[:limit], True
+        return b"".join(chunks), False
 
     # Paths ----------------------------------------------------------------------------------------
     def probe_source(self, source: Source, now: dt.datetime) -> SourceReport:

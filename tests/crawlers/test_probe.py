@@ -23,7 +23,7 @@ def web():
 @pytest.fixture(scope="module")
 def reports(web):
     settings = Settings.from_mapping({"allow_private_addresses": True, "download_timeout_s": 5,
-                                      "google_news_url": web.google_news_url})
+                                      "download_delay_s": 0, "google_news_url": web.google_news_url})
     sources = SourcesFile.model_validate(web.sources()).sources
     return {r.source_id: r for r in probe_sources(settings, sources, now=web.as_of())}
 
@@ -99,6 +99,7 @@ def test_probe_command_prints_json_and_exits_6_for_a_source_without_a_working_pa
     monkeypatch.setenv("ODJEK_ALLOW_PRIVATE_ADDRESSES", "1")
     monkeypatch.setenv("ODJEK_GOOGLE_NEWS_URL", web.google_news_url)
     monkeypatch.setenv("ODJEK_DOWNLOAD_TIMEOUT_S", "5")
+    monkeypatch.setenv("ODJEK_DOWNLOAD_DELAY_S", "0")
     as_of = web.as_of().isoformat()
     ok = CliRunner().invoke(main, ["sources", "probe", "--sources", str(sources), "--only", "agencija-tanr",
                                    "--only", "radio-most", "--json", "--as-of", as_of])
@@ -112,3 +113,15 @@ def test_probe_command_prints_json_and_exits_6_for_a_source_without_a_working_pa
     assert "zasticeni-portal" in dead.output and "bot challenge" in dead.output
     unknown = CliRunner().invoke(main, ["sources", "probe", "--sources", str(sources), "--only", "nope"])
     assert unknown.exit_code == 2 and "unknown or disabled source id(s): nope" in unknown.output
+
+
+def test_the_probe_keeps_the_crawlers_address_guard_and_size_cap(web):
+    sources = {s.id: s for s in SourcesFile.model_validate(web.sources()).sources}
+    guarded = Settings.from_mapping({"allow_private_addresses": False, "google_news_url": web.google_news_url})
+    (report,) = probe_sources(guarded, [sources["agencija-tanr"]], now=web.as_of())
+    row = report.paths[0].urls[0]
+    assert row["status"] is None and row["error"].startswith("refused:") and not report.working
+    tiny = Settings.from_mapping({"allow_private_addresses": True, "download_delay_s": 0, "max_page_bytes": 300,
+                                  "google_news_url": web.google_news_url})
+    (capped,) = probe_sources(tiny, [sources["agencija-tanr"]], now=web.as_of())
+    assert capped.paths[0].urls[0]["error"] == "too large: more than 300 bytes"
