@@ -75,9 +75,11 @@ def crawl_paths(db, settings, sources: Sequence[Source], crawl: Crawl) -> CrawlS
             path = paths[level]
             tally = dict(summary.sources.get(reduced.id, {}))
             ok, error = path_outcome(tally)
-            previous = path_states(db, reduced.id).get(path.key)
-            save_path_state(db, reduced.id, path.label,
-                            next_state(previous, path.key, ok, error, int(tally.get("found", 0) or 0), now))
+            if not summary.stats.get("crawl_error"):
+                # A crawl that failed as a whole says nothing about the outlet: its streak stays as it was.
+                previous = path_states(db, reduced.id).get(path.key)
+                save_path_state(db, reduced.id, path.label,
+                                next_state(previous, path.key, ok, error, int(tally.get("found", 0) or 0), now))
             if ok:
                 worked[reduced.id].append(path.label)
             else:
