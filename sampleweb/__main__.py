@@ -1,4 +1,4 @@
-"""``python -m sampleweb serve --port 8700 --write-sources FILE``: run the sample web until SIGTERM/Ctrl-C."""
+"""``python -m sampleweb serve --port 8700 [--fallbacks] --write-sources FILE``: run the sample web until SIGTERM/Ctrl-C."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="shared port of all outlets (0: pick a free one)")
     serve.add_argument("--host-prefix", default="127.0.0.", help="loopback prefix; outlets add their last octet")
     serve.add_argument("--write-sources", metavar="FILE", help="write a sources file for the live addresses")
+    serve.add_argument("--fallbacks", action="store_true",
+                       help="serve the hard outlets of fallbacks.yaml and the Google News stand-in instead")
     serve.add_argument("--verbose", action="store_true", help="log every request")
     return parser
 
@@ -30,12 +32,18 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    web = SampleWeb(port=args.port, host_prefix=args.host_prefix).start()
+    if args.fallbacks:
+        from sampleweb.fallbacks import FallbackWeb
+
+        web: SampleWeb = FallbackWeb(port=args.port, host_prefix=args.host_prefix).start()
+    else:
+        web = SampleWeb(port=args.port, host_prefix=args.host_prefix).start()
     try:
         sources = web.write_sources(args.write_sources) if args.write_sources else None
         first, last = (web.address(o) for o in (web.outlets[0], web.outlets[-1]))
         print(f"sampleweb ready: {len(web.outlets)} outlets, {len(web.articles)} articles on "
-              f"{first}..{last} port {web.port}" + (f", sources {sources}" if sources else ""), flush=True)
+              f"{first}..{last} port {web.port}" + (f", sources {sources}" if sources else "")
+              + (f", ODJEK_GOOGLE_NEWS_URL={web.google_news_url}" if args.fallbacks else ""), flush=True)
         while not stopping.wait(0.5):
             pass
     except KeyboardInterrupt:
