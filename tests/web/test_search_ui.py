@@ -90,6 +90,57 @@ def test_active_filters_are_listed_with_their_names_and_each_can_be_removed(clie
     assert "topic=" not in remove and "source=beogradski-glasnik" in remove and "from=2026-03-01" in remove
 
 
+def test_director_critical_country_and_person_filters(client, web_db, seeded_ids):
+    from archive.articles import write_tags
+    from schemas.records import Label, Mention, TagResult
+
+    ids = _import(web_db, [
+        {"url": "https://example.org/kritika", "title": "Kritika direktora Uprave", "text": "Kokanović je kritikovan u Beču.",
+         "published": "2026-03-19T10:00:00+01:00", "source": "vesti-dana"},
+        {"url": "https://example.org/pohvala", "title": "Direktor Uprave u Beču", "text": "Kokanović je posetio Beč.",
+         "published": "2026-03-19T11:00:00+01:00", "source": "vesti-dana"}])
+    with web_db.transaction() as tx:
+        for article_id, critical in zip(ids, (True, False)):
+            labels = [Label("director", "entity", 0.9), Label("europe_russia", "region", 0.9),
+                      Label("AT", "country", 0.9)] + ([Label("critical", "flag", 0.8)] if critical else [])
+            write_tags(tx, article_id, TagResult("sr", None, labels, [
+                Mention("director", 0, 9, "Kokanović", "Kokanović …", person="vladimir-kokanovic")]))
+    login(client)
+    html = client.get("/", params={"q": "Beč"}).text
+    for facet, value in (("director", "director"), ("critical", "critical"), ("countries", "AT"),
+                         ("people", "vladimir-kokanovic")):
+        assert f'data-facet="{facet}" data-value="{value}"' in html, facet
+    assert ">Vladimir Kokanović</a>" in html  # the person by name, not id
+    critical = client.get("/", params={"q": "Beč", "critical": "1"}).text
+    assert "Пронађено чланака: 1" in critical and "Kritika direktora Uprave" in critical
+    assert re.search(r'data-filter="critical" data-value="1">\s*Критички интонирано', critical)
+    both = client.get("/", params={"q": "Beč", "director": "1", "country": "AT",
+                                   "person": "vladimir-kokanovic"}).text
+    assert "Пронађено чланака: 2" in both
+    chips = dict(re.findall(r'<li class="chip" data-filter="([^"]+)" data-value="[^"]+">(.*?)<a', both, re.DOTALL))
+    assert " ".join(chips["people"].split()) == "Особа: Vladimir Kokanović"
+    assert " ".join(chips["countries"].split()) == "Држава: AT"
+    assert " ".join(chips["director"].split()) == "Помиње директора"
+    assert "Пронађено чланака: 0" in client.get("/", params={"q": "Beč", "person": "arnaud-gouillon"}).text
+
+
+def test_also_searched_names_and_the_toggle_turns_expansion_off(client, seeded_ids):
+    login(client)
+    html = client.get("/", params={"q": "dijaspora"}).text
+    assert re.search(r'id="also-searched">Тражено и као: [^<]*diaspora', html)
+    toggle = re.search(r'href="([^"]+)" id="expansion-toggle">Тражи само како је написано<', html).group(1)
+    exact = client.get(toggle.replace("&amp;", "&")).text
+    assert "exact=1" in toggle and 'id="also-searched"' not in exact
+    assert "Варијанте имена и појмова нису тражене." in exact
+    assert "assembly meets in Belgrade" in html and "assembly meets in Belgrade" not in exact
+    back = re.search(r'href="([^"]+)" id="expansion-toggle">Тражи и варијанте', exact).group(1)
+    assert "exact=1" not in back
+    # Filters, paging and exports keep the choice.
+    assert 'href="/export.xlsx?q=dijaspora&amp;exact=1"' in exact
+    xlsx_csv = client.get("/export.csv", params={"q": "dijaspora", "exact": "1"}).content.decode("utf-8-sig")
+    assert "Diaspora assembly" not in xlsx_csv and "Srbi u dijaspori glasali u Beču" in xlsx_csv
+
+
 def test_attention_chart_counts_local_days_by_outlet_group_and_top_outlets(client, web_db, payload_ids):
     login(client)
     html = client.get("/", params={"q": "dijaspora"}).text
