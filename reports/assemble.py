@@ -234,13 +234,16 @@ def topic_groups(entries: list[Entry], limit: int) -> list[EntryGroup]:
     return groups
 
 
-def summary_top(entries: list[Entry]) -> list[Entry]:
-    """The 3–5 most covered stories: most outlets first, then importance."""
+def summary_top(entries: list[Entry], listed: list[Entry]) -> list[Entry]:
+    """The 3–5 most covered stories: most outlets first, then importance. Fewer than three stories with several
+    outlets are topped up with the most important single-outlet stories not already ``listed`` (critical)."""
     ranked = sorted(entries, key=lambda e: (-e.outlet_count, e.importance()))
     multi = [e for e in ranked if e.outlet_count > 1][:SUMMARY_TOP]
     if len(multi) >= SUMMARY_MIN_TOP:
         return multi
-    return ranked[:SUMMARY_MIN_TOP] if len(ranked) >= SUMMARY_MIN_TOP else ranked
+    seen = {e.key for e in [*multi, *listed]}
+    singles = [e for e in ranked if e.outlet_count == 1 and e.key not in seen]
+    return multi + singles[:SUMMARY_MIN_TOP - len(multi)]
 
 
 def outlet_rows(frames: Frames, index: StoryIndex, limit: int = 10) -> list[OutletRow]:
@@ -304,13 +307,13 @@ def summary(frames: Frames, previous: Frames, entries: list[Entry], limits: Dige
     def count(key: str, fr: Frames) -> int:
         return len(_entity_ids(fr, key) & set(fr.articles.index))
 
+    critical = [e for e in entries if e.critical][:limits.critical]
     return Summary(
         office=CountRow("office", count("office", frames), count("office", previous)),
         director=CountRow("director", count("director", frames), count("director", previous)),
         relevant=CountRow("relevant", len(frames.relevant), len(previous.relevant)),
         collected=CountRow("collected", len(frames.articles), len(previous.articles)),
-        critical=[e for e in entries if e.critical][:limits.critical],
-        top=summary_top(entries),
+        critical=critical, top=summary_top(entries, critical[:SUMMARY_TOP]),
         foreign=[e for e in entries if e.office and e.foreign][:SUMMARY_TOP])
 
 
