@@ -36,7 +36,7 @@ LABELS_SQL = (
     "SELECT l.article_id, l.label, l.kind, l.score FROM labels l JOIN articles a ON a.id = l.article_id"
     " WHERE a.is_article = 1 AND a.published >= ? AND a.published < ?")
 MENTIONS_SQL = (
-    "SELECT m.article_id, m.label, m.start_offset, m.text, m.sentence FROM mentions m"
+    "SELECT m.article_id, m.label, m.start_offset, m.text, m.sentence, m.former FROM mentions m"
     " JOIN articles a ON a.id = m.article_id"
     " WHERE a.is_article = 1 AND a.published >= ? AND a.published < ? AND m.label IN ('office', 'director')")
 FOREIGN_GROUPS = ("regional", "foreign")
@@ -100,8 +100,9 @@ def load_frames(db: Database, period: Period, *, with_mentions: bool = True) -> 
     relevant = relevant_article_ids(zip(labels["article_id"], labels["label"]))
     articles["relevant"] = articles.index.isin(list(relevant))
     mention_rows = db.query(MENTIONS_SQL, bounds) if with_mentions else []
-    mentions = _frame(mention_rows, ["article_id", "label", "start_offset", "text", "sentence"])
+    mentions = _frame(mention_rows, ["article_id", "label", "start_offset", "text", "sentence", "former"])
     mentions["article_id"] = mentions["article_id"].astype("int64")
+    mentions["former"] = mentions["former"].fillna(0).astype(bool)
     mentions["start_offset"] = mentions["start_offset"].astype("int64")
     return Frames(articles, labels, mentions)
 
@@ -214,7 +215,7 @@ def add_quotes(entries: list[Entry], index: StoryIndex, book: QuoteBook) -> None
         candidates = []
         for article_id in order:
             for m in index.mentions.get(article_id, []):
-                candidates.append(MentionLine(m.label, m.sentence, m.text))
+                candidates.append(MentionLine(m.label, m.sentence, m.text, former=bool(m.former)))
         # Prefer one sentence per label (the Directorate, then its director) before a second of the same label.
         by_label = sorted(candidates, key=lambda m: ENTITY_LABELS.index(m.label) if m.label in ENTITY_LABELS else 9)
         firsts = {}

@@ -89,6 +89,7 @@ TEXT: dict[str, str] = {
     # Taxonomy labels (ids from ../shared/taxonomy.md).
     "office": "Управа",
     "director": "Директор",
+    "former_director": "Бивши директор",
     "voting_abroad": "Гласање у иностранству",
     "return_migration": "Повратак и одлив мозгова",
     "serbs_in_region": "Срби у региону",

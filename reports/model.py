@@ -33,6 +33,11 @@ class MentionLine:
     label: str  # "office" | "director"
     sentence: str
     match: str
+    former: bool = False  # names a former director (people.yaml terms against the article's date)
+
+    @property
+    def label_key(self) -> str:
+        return "former_director" if self.label == "director" and self.former else self.label
 
     def parts(self) -> tuple[str, str, str]:
         """(before, match, after) so a template can emphasise the match while escaping every part.

@@ -139,3 +139,12 @@ def test_story_continuing_from_the_day_before_is_one_entry_with_the_days_outlets
     entry = next(e for g in digest.topics for e in g.entries if e.cluster_id == cluster_id)
     assert sorted(entry.article_ids) == sorted([ids["glasanje-dw"], ids["skole-nezavisne"]])
     assert [i.outlet for i in entry.items] == [SOURCES["dw"][0], SOURCES["nezavisne"][0]]
+
+
+def test_a_former_directors_mention_is_marked_as_such(sqlite_archive):
+    ids = build_archive(sqlite_archive)
+    with sqlite_archive.transaction() as tx:  # as tagging records a director named outside his term
+        tx.execute("UPDATE mentions SET former = 1 WHERE label = 'director' AND article_id = ?", (ids["program-rts"],))
+    digest = assemble(sqlite_archive, daily_period(DAY, TZ))
+    program = next(e for e in digest.directorate if ids["program-rts"] in e.article_ids)
+    assert [q.label_key for q in program.quotes] == ["office", "former_director"]
