@@ -45,6 +45,7 @@ COUNT_CAP = 10_000  # totals above this are reported as "more than"; CSV export 
 RANK_WINDOW = 2000  # relevance ranks the newest this many matches of a broader query; sort by date sees all
 SQLITE_FILTER_INDEX = "articles_search_filter"  # covering index of the filter columns by id (migration 301)
 SQLITE_RECENT_INDEX = "articles_search_recent"  # the same columns by date (migration 310)
+PG_WORK_MEM = "64MB"  # per search transaction on PostgreSQL, see _reading
 
 
 class QueryError(ValueError):
@@ -553,6 +554,8 @@ class SearchFilters:
             setattr(f, flag, bool(data.get(flag)))
         try:
             f.cluster_id = int(data["cluster_id"]) if data.get("cluster_id") not in (None, "") else None
+            if f.cluster_id is not None and not 0 <= f.cluster_id < 2**63:
+                f.cluster_id = None  # no row has such an id, and neither store can bind it
         except (TypeError, ValueError):
             f.cluster_id = None
         return f
@@ -786,19 +789,92 @@ def _page(tx, db: Database, plan: _Plan, text_query: bool, sort: str, per_page: 
         # The same rules as _count_and_rank (count up to COUNT_CAP, rank the newest RANK_WINDOW), fewer passes.
         total, window = _matches_sqlite(tx, plan)
         return total, total > RANK_WINDOW, _rank_sqlite(tx, plan, window)[offset:offset + per_page]
+    if db.dialect == "postgresql" and text_query and plan.fts_table == "articles_fts":
+        return _page_postgres(tx, plan, sort, per_page, offset)
     return _count_and_rank(tx, db, plan, sort, per_page, offset)
 
 
-def _count_and_rank(tx, db: Database, plan: _Plan, sort: str, per_page: int, offset: int
-                    ) -> tuple[int, bool, list[dict]]:
-    """:func:`_page` for PostgreSQL, for sorting by date and for the empty query."""
+# PostgreSQL: the newest matches by date slices --------------------------------------------------------
+#
+# A GIN index cannot return matches in date order, and the heap row of every match must be read to learn its
+# date: for a word in most of a million articles, sorting them all is seconds. Past COUNT_CAP matches the
+# newest ones are found slice by slice instead, newest first (a week, then four times longer each step): each
+# slice is a range of the date index combined with the full-text index, so only the heap rows in the slice
+# are read, and the walk stops as soon as it has enough. Same results as one ORDER BY over all matches.
+
+SLICE_DAYS = 7
+SLICE_GROWTH = 4
+
+
+def _capped_total(tx, plan: _Plan, cap: int | None = None) -> int:
+    cap = COUNT_CAP if cap is None else cap
+    return int(tx.scalar(f"SELECT COUNT(*) FROM (SELECT 1 FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}"
+                         f" LIMIT {cap + 1}) capped", plan.where_params) or 0)
+
+
+def _newest_postgres(tx, plan: _Plan, n: int, total: int) -> list[int]:
+    """Ids of the newest ``n`` matches (published DESC NULLS LAST, id DESC) of a plan, on PostgreSQL."""
+    where = " AND ".join(plan.where)
+    order = "ORDER BY a.published DESC NULLS LAST, a.id DESC"
+    if total <= COUNT_CAP:
+        return [int(r["id"]) for r in tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} {order} LIMIT {n}",
+                                             plan.where_params)]
+    bounds = tx.one("SELECT MIN(published) AS lo, MAX(published) AS hi FROM articles")
+    out: list[int] = []
+    if bounds and bounds["hi"]:
+        oldest = dt.datetime.fromisoformat(bounds["lo"])
+        upper = dt.datetime.fromisoformat(bounds["hi"]) + dt.timedelta(seconds=1)
+        span = dt.timedelta(days=SLICE_DAYS)
+        while len(out) < n:
+            lower = upper - span
+            rows = tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} AND a.published >= ? AND a.published < ?"
+                          f" {order} LIMIT {n - len(out)}", [*plan.where_params, iso(lower), iso(upper)])
+            out += [int(r["id"]) for r in rows]
+            if lower <= oldest:
+                break
+            upper, span = lower, span * SLICE_GROWTH
+    if len(out) < n:  # undated matches come last, as in the ORDER BY
+        rows = tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} AND a.published IS NULL"
+                      f" ORDER BY a.id DESC LIMIT {n - len(out)}", plan.where_params)
+        out += [int(r["id"]) for r in rows]
+    return out
+
+
+def _scores_postgres(tx, plan: _Plan, ids: list[int]) -> dict[int, float]:
+    if not ids:
+        return {}
+    return {int(r["id"]): float(r["score"]) for r in tx.all(
+        f"SELECT a.id, {plan.score_sql} AS score FROM articles a WHERE a.id IN ({', '.join(map(str, ids))})",
+        plan.score_params)}
+
+
+def _page_postgres(tx, plan: _Plan, sort: str, per_page: int, offset: int) -> tuple[int, bool, list[dict]]:
+    """:func:`_count_and_rank`'s rules on PostgreSQL, with the newest matches found by date slices."""
+    total = _capped_total(tx, plan)
+    if sort == "date":
+        ids = _newest_postgres(tx, plan, offset + per_page, total)[offset:]
+        scores = _scores_postgres(tx, plan, ids)
+        return total, False, [{"id": i, "score": scores.get(i, 0.0)} for i in ids]
+    if total <= RANK_WINDOW:
+        return total, False, _count_and_rank(tx, None, plan, sort, per_page, offset, total=total)[2]
+    if offset >= RANK_WINDOW:
+        return total, True, []
+    window = _newest_postgres(tx, plan, RANK_WINDOW, total)
+    scores = _scores_postgres(tx, plan, window)
+    ranked = sorted(window, key=lambda i: -scores.get(i, 0.0))  # stable: equal scores stay newest first
+    return total, True, [{"id": i, "score": scores.get(i, 0.0)} for i in ranked[offset:offset + per_page]]
+
+
+def _count_and_rank(tx, db: Database | None, plan: _Plan, sort: str, per_page: int, offset: int,
+                    total: int | None = None) -> tuple[int, bool, list[dict]]:
+    """:func:`_page` for sorting by date on SQLite, for the empty query, and for few matches on PostgreSQL."""
     where = " AND ".join(plan.where)
     order = "score DESC, a.published DESC, a.id DESC" if sort == "relevance" else "a.published DESC, a.id DESC"
-    if db.dialect == "postgresql":
+    if db is None or db.dialect == "postgresql":
         order = order.replace("a.published DESC", "a.published DESC NULLS LAST")
     # Counting stops past COUNT_CAP: an exact count of a word found in most articles costs a full pass.
-    total = int(tx.scalar(f"SELECT COUNT(*) FROM (SELECT 1 FROM {plan.from_sql} WHERE {where}"
-                          f" LIMIT {COUNT_CAP + 1}) capped", plan.where_params) or 0)
+    if total is None:
+        total = _capped_total(tx, plan)
     windowed = sort == "relevance" and total > RANK_WINDOW
     if windowed and offset >= RANK_WINDOW:
         top = []
@@ -868,6 +944,9 @@ def _reading(db: Database, parsed: ParsedQuery):
     with db.transaction(write=False) as tx:
         if db.dialect == "postgresql" and parsed.ast is not None:
             tx.execute("SET LOCAL enable_seqscan = off")
+            # Exact bitmaps: a lossy one (a word in most articles, the default 4 MB) makes PostgreSQL recheck
+            # every row of its pages, detoasting each article's tsvector.
+            tx.execute(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
         yield tx
 
 

@@ -35,6 +35,7 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive import open_archive
+from web.guard import InputGuard
 from archive.attention import attention, next_bucket
 from archive.db import Database
 from archive.digest_files import load_digest_file
@@ -224,6 +225,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     # Times are stored in UTC and shown in the Directorate's timezone.
     env.filters["local"] = lambda value: value.astimezone(zone).strftime("%d.%m.%Y. %H:%M") if value else ""
     app = FastAPI(title="Odjek", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(InputGuard)  # NUL and >64-bit numbers never reach a route (web/guard.py)
     app.state.settings, app.state.db = settings, db
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
