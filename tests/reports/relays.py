@@ -24,15 +24,25 @@ def free_port() -> int:
 
 class Relay:
     """aiosmtpd handler: ``mode`` decides what DATA gets — "accept" (250), "refuse" (554),
-    "swallow" (reads the message, never answers)."""
+    "swallow" (reads the message, never answers) — or "hold_rcpt" (stalls at RCPT, before DATA)."""
 
     def __init__(self, mode: str = "accept"):
         self.mode = mode
+        self.rcpt_seen = threading.Event()
         self.received: list[tuple[list[str], email.message.EmailMessage]] = []  # every DATA read, answered or not
         self.accepted: list[str] = []  # Message-IDs answered 250
         self.sessions: list[dict] = []
         self.data_seen = threading.Event()
         self.released = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        """In "hold_rcpt" mode the session stalls before DATA: nothing of the message has been sent."""
+        self.rcpt_seen.set()
+        if self.mode == "hold_rcpt":
+            while not self.released.is_set():
+                await asyncio.sleep(0.05)
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)

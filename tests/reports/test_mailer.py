@@ -158,12 +158,16 @@ deliver(Settings.from_mapping(args["settings"]), open_archive(args["db"]), msg, 
 """
 
 
-def test_send_killed_mid_data_is_sent_by_the_next_try_at_once_with_the_same_message_id(tmp_path):
+@pytest.mark.parametrize("moment", ["hold_rcpt", "swallow"])
+def test_send_killed_mid_send_is_sent_by_the_next_try_at_once_with_the_same_message_id(tmp_path, archive_url,
+                                                                                       moment):
     from archive import open_archive
 
-    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    db_url = archive_url
     open_archive(db_url).close()
-    relay = Relay("swallow")  # holds the session after reading DATA: the worker is killed waiting for the answer
+    # The relay holds the session before DATA, or after reading DATA: the worker is killed waiting for an answer.
+    relay = Relay(moment)
+    reached = relay.rcpt_seen if moment == "hold_rcpt" else relay.data_seen
     with running_relay(relay) as port:
         settings = {"data_dir": str(tmp_path), "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False,
                     "smtp_timeout_s": 60}
@@ -171,7 +175,7 @@ def test_send_killed_mid_data_is_sent_by_the_next_try_at_once_with_the_same_mess
             {"settings": settings, "db": db_url, "kind": KIND, "period": PERIOD})], cwd=REPO_ROOT,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            assert wait_for(relay.data_seen.is_set), child.stderr.read1().decode() if child.poll() else "no DATA"
+            assert wait_for(reached.is_set), child.stderr.read1().decode() if child.poll() else "not reached"
             child.send_signal(signal.SIGKILL)
             # Not reaped yet: the killed worker is a zombie, which must still count as dead.
             assert wait_for(lambda: _proc_state(child.pid) in {"Z", None})
@@ -184,7 +188,8 @@ def test_send_killed_mid_data_is_sent_by_the_next_try_at_once_with_the_same_mess
             assert result.state == "sent", result.detail
             (row,) = sends_for(db, KIND, PERIOD)
             assert row["state"] == "sent" and row["message_id"] == relay.accepted[0]
-            assert set(relay.message_ids()) == {row["message_id"]}  # both copies are one message
+            assert set(relay.message_ids()) == {row["message_id"]}  # any copies are one message
+            assert len(relay.received) == (1 if moment == "hold_rcpt" else 2)
             (again,) = deliver(Settings.from_mapping(settings), db, _message(), kind=KIND, period=PERIOD,
                                recipients=["a@example.org"])
             assert again.state == "skipped" and len(relay.accepted) == 1
