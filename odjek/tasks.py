@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 LOGGER = logging.getLogger(__name__)
@@ -254,27 +255,36 @@ def operator_message(settings, subject: str, body: str) -> "EmailMessage":
     return message
 
 
-def _send_within(settings, message, recipients: list[str], deadline_s: float) -> str | None:
-    """One SMTP hand-over in a helper thread, waited for at most ``deadline_s``; returns the error or None."""
+def _attempts_within(settings, message, recipients: list[str], deadline_s: float) -> dict[str, tuple[str, str | None]]:
+    """One SMTP attempt per recipient in helper threads, waited for at most ``deadline_s`` in all.
+
+    Returns recipient -> (state, error) with the mailer's states; an attempt still running at the deadline is
+    ``failed`` (its thread is a daemon: it cannot hold up the task process's exit).
+    """
+    import copy
     import threading
 
-    from reports.mailer import smtp_send
+    from reports.mailer import STATE_FAILED, attempt
 
-    outcome: dict[str, str | None] = {}
+    outcomes: dict[str, tuple[str, str | None]] = {}
+    threads = []
+    for recipient in recipients:
+        msg = copy.deepcopy(message)
+        del msg["To"]
+        msg["To"] = recipient
 
-    def attempt() -> None:
-        try:
-            smtp_send(settings, message, recipients)
-            outcome["error"] = None
-        except Exception as exc:  # noqa: BLE001 - reported to the caller as the send's error
-            outcome["error"] = f"{type(exc).__name__}: {exc}"
+        def run(recipient=recipient, msg=msg) -> None:
+            outcome = attempt(settings, msg, recipient)
+            outcomes[recipient] = (outcome.state, outcome.error)
 
-    worker = threading.Thread(target=attempt, name="odjek-ops-alert", daemon=True)
-    worker.start()
-    worker.join(deadline_s)
-    if worker.is_alive():
-        return f"no answer from {settings.smtp_host}:{settings.smtp_port} within {deadline_s:.0f} s"
-    return outcome.get("error")
+        thread = threading.Thread(target=run, name=f"odjek-ops-alert-{recipient}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    deadline = time.monotonic() + deadline_s
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    late = f"no answer from {settings.smtp_host}:{settings.smtp_port} within {deadline_s:.0f} s"
+    return {r: outcomes.get(r, (STATE_FAILED, late)) for r in recipients}
 
 
 def send_operator_alert(settings, message, *, kind: str, period: str,
@@ -282,32 +292,31 @@ def send_operator_alert(settings, message, *, kind: str, period: str,
     """Record an operator alert durably, then try to mail it once, bounded in time; returns what happened.
 
     The .eml goes to the outbox first (no database, no network), so a dead relay or archive loses nothing.
-    The send is claimed once per (kind, period) like every mail, and the claim always ends sent or failed.
+    Each recipient's send is claimed once per (kind, period) like every mail, and every claim this makes
+    ends ``sent``, ``failed`` or ``rejected`` before the function returns.
     """
-    from reports.mailer import claim_send, write_outbox
+    from reports.mailer import STATE_SENT, _finish_send, claim_send, write_outbox
 
-    recipients = list(settings.ops_recipients)
     path = write_outbox(settings, message, f"{kind}-{period}")
     if not settings.smtp_host:
         LOGGER.info("operator alert %s written to %s", kind, path)
         return f"written {path}"
     from archive import open_archive
-    from archive.db import iso, utcnow
 
     db = open_archive(settings.resolved_database_url)
-    recipient = ",".join(recipients)
-    if not claim_send(db, kind, period, recipient):
-        LOGGER.info("operator alert %s %s already sent; copy kept at %s", kind, period, path)
+    claimed = [r for r in settings.ops_recipients
+               if claim_send(db, kind, period, r, message_id=message["Message-ID"])]
+    if not claimed:
+        LOGGER.info("operator alert %s %s already sent or being sent; copy kept at %s", kind, period, path)
         return "skipped"
-    error = _send_within(settings, message, recipients, deadline_s)
-    with db.transaction() as tx:
-        tx.execute("UPDATE sends SET state = ?, error = ?, message_id = ?, sent_at = ?, attempts = attempts + 1"
-                   " WHERE kind = ? AND period = ? AND recipient = ?",
-                   ("failed" if error else "sent", error, message["Message-ID"], None if error else iso(utcnow()),
-                    kind, period, recipient))
-    if error:
-        LOGGER.error("operator alert %s not mailed (%s); the message is kept at %s", kind, error, path)
-        return f"failed: {error}"
+    outcomes = _attempts_within(settings, message, claimed, deadline_s)
+    for recipient, (state, error) in outcomes.items():
+        _finish_send(db, kind, period, recipient, state, error=error)
+    failed = {r: e for r, (state, e) in outcomes.items() if state != STATE_SENT}
+    if failed:
+        LOGGER.error("operator alert %s not mailed to %s; the message is kept at %s", kind,
+                     "; ".join(f"{r} ({e})" for r, e in failed.items()), path)
+        return "failed: " + "; ".join(f"{r} ({e})" for r, e in failed.items())
     path.unlink(missing_ok=True)  # delivered: the outbox keeps only what still needs a human
     return "sent"
 

@@ -356,3 +356,25 @@ def test_a_digest_rendered_on_one_worker_is_sent_and_served_from_the_archive_els
         page = client.get(f"/digests/{rendered['id']}/html")
         assert page.status_code == 200 and "<html" in page.text.lower()
         assert "content-security-policy" in page.headers
+
+
+def test_one_stopped_outlet_fails_the_check_and_is_alerted_once_a_day(monkeypatch, tmp_path):
+    """A stopped outlet among working ones: the check fails naming it; its alert key is the local data date."""
+    from odjek import tasks
+
+    _settings_env(monkeypatch, tmp_path)
+    discovered = [{"source_ids": ["alive", "stopped"],
+                   "per_source": {"alive": {"discovered": 12}, "stopped": {"errors": 1, "discovered": 0}}},
+                  {"source_ids": ["quiet"], "per_source": {"quiet": {"discovered": 0}}}]  # nothing new, no error
+    fetched = [{"source_ids": ["alive", "stopped"], "per_source": {"alive": {"fetched": 12}}}]
+    with pytest.raises(tasks.SourcesFailed) as failure:
+        tasks.check_sources(discovered, fetched, _fire(2026, 3, 17, 0, 30))
+    assert "1 of 3 sources failed" in str(failure.value) and "stopped" in str(failure.value)
+    assert not failure.value.every_source
+    assert failure.value.alert_key.startswith("2026-03-17:")  # 23:30 UTC on the 16th is the 17th in Belgrade
+    later = pytest.raises(tasks.SourcesFailed, tasks.check_sources, discovered, fetched, _fire(2026, 3, 17, 23, 0))
+    assert later.value.alert_key == failure.value.alert_key
+    # Pages fetched after a discovery error (e.g. a feed down, the sitemap fine) mean the outlet delivered.
+    fetched_after_error = [{"source_ids": ["alive", "stopped"],
+                            "per_source": {"alive": {"fetched": 12}, "stopped": {"fetched": 3}}}]
+    assert tasks.check_sources(discovered, fetched_after_error, _fire(2026, 3, 17, 9, 0))["failed"] == []
