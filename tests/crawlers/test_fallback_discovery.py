@@ -19,7 +19,8 @@ def hard_web():
         yield web
 
 
-def test_discovery_moves_to_the_next_path_after_n_failed_runs_and_health_says_why(hard_web, archive_url, tmp_path):
+def test_discovery_moves_to_the_next_path_after_n_failed_runs_and_health_says_why(hard_web, archive_url, tmp_path,
+                                                                                 capsys, monkeypatch):
     sources_file = hard_web.write_sources(tmp_path / "sources.yaml")
     settings = crawl_settings(archive_url, fallback_after_runs=1, google_news_url=hard_web.google_news_url)
     ctx = open_context(settings, sources_file)
@@ -54,5 +55,15 @@ def test_discovery_moves_to_the_next_path_after_n_failed_runs_and_health_says_wh
         assert "http 403" in health["zasticeni-portal"].active_reason
         assert [p["failing_runs"] for p in health["zasticeni-portal"].paths] == [2, 0]
         assert second.per_source["novine-juga"]["discovered"] == len(hard_web.expected("novine-juga"))
+        # `odjek status` (its --json is status_report) says the same.
+        from archive.health import status_report
+        from odjek.commands.status import print_status
+
+        report = status_report(ctx.db, settings)
+        row = next(s for s in report["sources"] if s["source_id"] == "zasticeni-portal")
+        assert row["active_path"] == "fallback 1 (Google News)" and "http 403" in row["active_reason"]
+        monkeypatch.setenv("COLUMNS", "400")  # one table row per line
+        print_status(report)
+        assert "fallback 1 (Google News)" in capsys.readouterr().out
     finally:
         ctx.db.close()
