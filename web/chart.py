@@ -15,8 +15,8 @@ from archive.attention import Attention
 
 GROUP_COLOURS = {"domestic": "#0b4f8a", "regional": "#2a9d8f", "diaspora": "#d08a1e", "foreign": "#8e5ea2",
                  "unknown": "#8a8f98"}
-WIDTH, HEIGHT = 760, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 10, 14, 46
+WIDTH, HEIGHT = 600, 230
+LEFT, RIGHT, TOP, BOTTOM = 40, 8, 12, 46
 LEGEND_H = 22
 BAR_GAP = 0.18  # of a bucket's width
 
@@ -58,7 +58,7 @@ def attention_svg(data: Attention, t: Callable[..., str], *, standalone: bool = 
     ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
     out.append(f'<svg{ns} class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}"'
                f' role="img" aria-labelledby="chart-title chart-desc" font-family="DejaVu Sans, sans-serif"'
-               f' font-size="11">')
+               f' font-size="12">')
     out.append(f'<title id="chart-title">{escape(title)}</title><desc id="chart-desc">{escape(desc)}</desc>')
     if standalone:
         out.append(f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>')
@@ -69,7 +69,7 @@ def attention_svg(data: Attention, t: Callable[..., str], *, standalone: bool = 
         y = base_y - plot_h * value / top
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9dde5"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#5b6475">{value}</text>')
-    every = max(1, -(-len(data.buckets) // 12))  # at most about 12 date labels
+    every = max(1, -(-len(data.buckets) // 10))  # at most about 10 date labels
     for index, bucket in enumerate(data.buckets):
         x = LEFT + index * slot + (slot - bar_w) / 2
         y = base_y
@@ -115,7 +115,7 @@ def series_rows(data: Attention, t: Callable[..., str]) -> tuple[list[str], list
 def top_outlets_svg(data: Attention, t: Callable[..., str], link: Callable[[str], str] | None = None) -> str:
     """Horizontal bars of the outlets with most matches; each bar links to the search narrowed to the outlet."""
     rows = data.top_outlets
-    row_h, label_w, width = 22, 190, 380
+    row_h, label_w, width = 22, 150, 330
     height = row_h * max(1, len(rows)) + 8
     peak = max((n for _, _, n in rows), default=1)
     out = [(f'<svg class="chart outlets" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
@@ -124,7 +124,7 @@ def top_outlets_svg(data: Attention, t: Callable[..., str], link: Callable[[str]
     for index, (source_id, name, n) in enumerate(rows):
         y = 4 + index * row_h
         bar = (width - label_w - 40) * n / peak
-        shown = name if len(name) <= 28 else name[:27] + "…"
+        shown = name if len(name) <= 22 else name[:21] + "…"
         item = (f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" fill="#1d2330">{escape(shown)}</text>'
                 f'<rect x="{label_w}" y="{y + 3}" width="{max(bar, 1):.1f}" height="{row_h - 8}" fill="#0b4f8a">'
                 f'<title>{escape(name)}: {n}</title></rect>'
