@@ -148,11 +148,15 @@ class Database:
             self._local.borrowed = None
             self.pool.put(conn)
 
-    def close(self) -> None:
+    def close_thread(self) -> None:
+        """Close this thread's own connection (a helper thread ending); the pool, if any, stays open."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    def close(self) -> None:
+        self.close_thread()
         if self.pool is not None:
             self.pool.close()
 

@@ -9,9 +9,10 @@ A try makes one SMTP attempt per recipient, all recipients in parallel, each bou
 per exchange; the scheduler's retries are the retries. A permanent refusal (5xx) is recorded as
 ``rejected`` and not tried again without ``resend``; any other failure is recorded ``failed`` and the
 next try sends again. A claim whose owner died (killed mid-send) is taken over by the next try at once
-when the owner ran on this host, otherwise after ``CLAIM_STALE_S``. A re-send after a crash or after a
-relay that took the message but never answered reuses the recorded Message-ID, so the copies are one
-message to mail stores that deduplicate by it.
+when the owner ran on this host; on another host, once the owner's heartbeat (``claimed_at``, renewed every
+``HEARTBEAT_S`` while it sends) is ``CLAIM_STALE_S`` old. A re-send after a crash or after a relay that
+took the message but never answered reuses the recorded Message-ID, so the copies are one message to mail
+stores that deduplicate by it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import logging
 import re
 import smtplib
 import ssl
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -34,9 +37,10 @@ from odjek.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 
-# Longer than any live try can take (one attempt of about ten exchanges, each bounded by smtp_timeout_s):
-# a claim this old whose owner cannot be checked (another host) belongs to a worker that is gone.
-CLAIM_STALE_S = 600
+# A sending worker renews its claims this often; a claim whose owner cannot be checked (another host) and
+# whose heartbeat is CLAIM_STALE_S old belongs to a worker that is gone (several missed beats, not one).
+HEARTBEAT_S = 5.0
+CLAIM_STALE_S = 60
 # Recipients are few (a digest list, one alert owner); one connection each, all at once.
 MAX_PARALLEL_SENDS = 8
 
@@ -238,7 +242,8 @@ def deliver(settings: Settings, db: Database, message: EmailMessage, *, kind: st
             continue
         todo.append((recipient, msg))
     if todo:
-        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_SENDS, len(todo))) as pool:
+        with _heartbeat(db, kind, period, [r for r, _ in todo]), \
+                ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_SENDS, len(todo))) as pool:
             outcomes = list(pool.map(lambda item: attempt(settings, item[1], item[0]), todo))
         for (recipient, _msg), outcome in zip(todo, outcomes):
             _finish_send(db, kind, period, recipient, outcome.state, error=outcome.error)
@@ -249,6 +254,34 @@ def deliver(settings: Settings, db: Database, message: EmailMessage, *, kind: st
             results[recipient] = Delivery(recipient, "failed", outcome.error or "",
                                           permanent=outcome.state == STATE_REJECTED)
     return [results[r] for r in dict.fromkeys(recipients)]
+
+
+@contextmanager
+def _heartbeat(db: Database, kind: str, period: str, recipients: list[str]) -> Iterator[None]:
+    """Renew this process's claims on the recipients every HEARTBEAT_S while the block runs."""
+    stop = threading.Event()
+    owner = owner_id()
+    marks = ", ".join("?" for _ in recipients)
+
+    def beat() -> None:
+        try:
+            while not stop.wait(HEARTBEAT_S):
+                with db.transaction() as tx:
+                    tx.execute(f"UPDATE sends SET claimed_at = ? WHERE kind = ? AND period = ? AND owner = ?"
+                               f" AND state = ? AND recipient IN ({marks})",
+                               (iso(utcnow()), kind, period, owner, STATE_CLAIMED, *recipients))
+        except Exception:  # a missed beat only lets another host take over after CLAIM_STALE_S
+            LOGGER.warning("send heartbeat for %s %s stopped", kind, period, exc_info=True)
+        finally:
+            db.close_thread()
+
+    thread = threading.Thread(target=beat, name="send-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=HEARTBEAT_S + 30)
 
 
 def _copy_for(message: EmailMessage, settings: Settings, recipient: str, message_id: str | None) -> EmailMessage:

@@ -8,12 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from email.message import EmailMessage
 
 import pytest
 
 from archive.db import iso, utcnow
 from odjek.settings import Settings
+from reports import mailer
 from reports.mailer import claim_send, deliver, sends_for
 from tests.conftest import REPO_ROOT
 from tests.reports.relays import (
@@ -247,3 +249,37 @@ def test_login_is_never_sent_in_clear_when_starttls_is_missing(tmp_path, sqlite_
 @pytest.fixture(autouse=True)
 def _no_env_settings(monkeypatch):
     monkeypatch.delenv("ODJEK_SETTINGS_FILE", raising=False)
+
+
+def test_a_claim_from_another_host_is_taken_over_once_its_heartbeat_stops(archive):
+    assert claim_send(archive, KIND, PERIOD, "a@example.org", message_id="<elsewhere@odjek>")
+
+    def claimed_ago(seconds: float) -> None:
+        with archive.transaction() as tx:
+            tx.execute("UPDATE sends SET owner = ?, claimed_at = ? WHERE recipient = ?",
+                       ("worker-7.example:4242", iso(utcnow() - dt.timedelta(seconds=seconds)), "a@example.org"))
+
+    claimed_ago(10)  # a recent beat: the worker over there is sending
+    busy = claim_send(archive, KIND, PERIOD, "a@example.org")
+    assert not busy and "worker-7.example:4242" in busy.reason
+    claimed_ago(mailer.CLAIM_STALE_S + 5)  # beats stopped: that worker is gone
+    taken = claim_send(archive, KIND, PERIOD, "a@example.org")
+    assert taken and taken.message_id == "<elsewhere@odjek>"
+
+
+def test_a_long_send_keeps_its_claim_alive_with_a_heartbeat(tmp_path, sqlite_archive, monkeypatch):
+    monkeypatch.setattr(mailer, "HEARTBEAT_S", 0.2)
+    relay = Relay("hold_rcpt")
+    with running_relay(relay) as port:
+        settings = _smtp_settings(tmp_path, port, smtp_timeout_s=30)
+        done = []
+        sender = threading.Thread(target=lambda: done.extend(deliver(
+            settings, sqlite_archive, _message(), kind=KIND, period=PERIOD, recipients=["a@example.org"])))
+        sender.start()
+        assert wait_for(relay.rcpt_seen.is_set)
+        first = sends_for(sqlite_archive, KIND, PERIOD)[0]["claimed_at"]
+        assert wait_for(lambda: sends_for(sqlite_archive, KIND, PERIOD)[0]["claimed_at"] > first, 10)
+        relay.mode = "accept"
+        relay.released.set()
+        sender.join(timeout=30)
+    assert [d.state for d in done] == ["sent"]
