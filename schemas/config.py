@@ -361,6 +361,31 @@ def load_sources(path: Path) -> list[Source]:
     return list(validate_file(Path(path), SourcesFile).sources)
 
 
+def evidence_problems(path: Path, sources: list[Source]) -> list[str]:
+    """``file:line: sources.N: URL: …`` for every crawled URL with neither evidence nor an ``unverified`` mark."""
+    data, lines = load_yaml_with_lines(Path(path))
+    problems = []
+    for index, source in enumerate(sources):
+        raw = (data or {}).get("sources", [])[index] if isinstance(data, dict) else {}
+        for url in source.evidence_gaps():
+            line = _url_line(raw, url, (index,), lines)
+            where = f"{path}:{line}" if line else str(path)
+            problems.append(f"{where}: sources.{index} ({source.id}): {url}: no evidence and not marked unverified")
+    return problems
+
+
+def _url_line(node: Any, url: str, loc: tuple, lines: dict[tuple, int]) -> int | None:
+    """The line where ``url`` appears inside one source's raw YAML (first occurrence)."""
+    if node == url:
+        return lines.get(("sources", *loc))
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in items:
+        found = _url_line(child, url, (*loc, key), lines)
+        if found:
+            return found
+    return None
+
+
 def load_people(path: Path) -> list[Person]:
     """Read and validate a people file."""
     return list(load_people_file(path).people)

@@ -26,7 +26,7 @@ def check(sources_file: Path | None, people_file: Path | None, allow_unchecked: 
     mark; the unverified ones are listed so an operator knows which to probe first.
     """
     from odjek.errors import OdjekError
-    from schemas.config import ConfigError, load_people, load_sources
+    from schemas.config import ConfigError, evidence_problems, load_people, load_sources
 
     settings = settings_from_env()
     problems: list[str] = []
@@ -43,9 +43,8 @@ def check(sources_file: Path | None, people_file: Path | None, allow_unchecked: 
             problems.extend(exc.problems)
     path = sources_file or settings.sources_path
     unverified = [(s.id, url) for s in loaded for url in s.unverified_urls()]
-    if not allow_unchecked:
-        problems += [f"{path}: {s.id}: {url}: no evidence and not marked unverified (nothing is guessed silently)"
-                     for s in loaded for url in s.evidence_gaps()]
+    if not allow_unchecked and loaded:
+        problems += evidence_problems(path, loaded)
     if problems:
         for problem in problems:
             click.echo(problem, err=True)

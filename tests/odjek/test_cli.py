@@ -118,7 +118,7 @@ def test_sources_check_lists_unverified_urls_and_refuses_unmarked_ones(env):
                     " feeds: ['https://b.example/feed']}\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["sources", "check", "--sources", str(path)])
     assert result.exit_code == 2
-    assert "b: https://b.example/feed: no evidence and not marked unverified" in result.output
+    assert f"{path}:3: sources.1 (b): https://b.example/feed: no evidence and not marked unverified" in result.output
     lenient = CliRunner().invoke(main, ["sources", "check", "--sources", str(path), "--allow-unchecked"])
     assert lenient.exit_code == 0, lenient.output
     assert "unverified: a: https://a.example/feed" in lenient.output
