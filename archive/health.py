@@ -205,7 +205,14 @@ def status_report(db: Database, settings) -> dict:
         "last_pipeline_run": last_pipeline_run(db),
         "database": {"dialect": db.dialect, "bytes": database_size(db)},
         "last_digests_sent": last_digests_sent(db),
+        "undelivered_sends": undelivered_sends(db),
     }
+
+
+def undelivered_sends(db: Database, limit: int = 10) -> list[dict]:
+    """Mails whose last try failed (retried by the next try) or was refused for good (``rejected``), newest first."""
+    return db.query("SELECT kind, period, recipient, state, attempts, error, claimed_at FROM sends"
+                    " WHERE state IN ('failed', 'rejected') ORDER BY claimed_at DESC, id DESC LIMIT ?", (limit,))
 
 
 def recent_failures(db: Database, *, limit: int = 50, source_id: str | None = None,

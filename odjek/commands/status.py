@@ -71,6 +71,9 @@ def print_status(report: dict) -> None:
     digests = report["last_digests_sent"]
     console.print("last digests sent: " + (", ".join(f"{d['kind']} {d['period']} ({_age(d['sent_at'])})"
                                                      for d in digests) or "none"))
+    for send in report.get("undelivered_sends", []):
+        console.print(f"[bold red]not delivered ({send['state']}):[/] {send['kind']} {send['period']} to "
+                      f"{send['recipient']}: {(send['error'] or '')[:160]}", highlight=False)
     if report["flagged"]:
         console.print(f"[bold red]flagged sources: {', '.join(report['flagged'])}[/]")
 

@@ -134,3 +134,20 @@ def test_digest_send_exits_5_when_not_delivered(env, monkeypatch):
     as_json = CliRunner().invoke(main, ["digest", "daily", "--date", "2026-03-16", "--send", "--json"])
     assert as_json.exit_code == 5 and json.loads(as_json.stdout)["deliveries"][0]["state"] == "failed"
 
+
+
+def test_status_names_undelivered_mail(env, monkeypatch):
+    from odjek.settings import Settings
+    from reports.mailer import deliver
+    from tests.reports.test_mailer import _message
+
+    db = _archive(env)
+    settings = Settings.from_mapping({"data_dir": str(env / "var"), "smtp_host": "127.0.0.1",
+                                      "smtp_port": free_port(), "smtp_starttls": False})
+    deliver(settings, db, _message(), kind="digest:daily", period="2026-03-16", recipients=["direktor@example.org"])
+    db.close()
+    report = json.loads(CliRunner().invoke(main, ["status", "--json"]).stdout)
+    (send,) = report["undelivered_sends"]
+    assert (send["recipient"], send["state"]) == ("direktor@example.org", "failed") and "Connection" in send["error"]
+    table = CliRunner().invoke(main, ["status"])
+    assert table.exit_code == 0 and "not delivered (failed): digest:daily 2026-03-16 to direktor@example.org" in table.stdout
