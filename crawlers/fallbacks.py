@@ -49,8 +49,11 @@ class CrawlPath:
 
     def as_source(self, source: Source) -> Source:
         """The outlet reduced to this path (same id, so URLs found land under the outlet)."""
+        # Evidence and unverified marks describe the whole entry; the reduced copy must still validate when the
+        # crawl process reloads it, so they are left out (they play no part in crawling).
         return source.model_copy(update={"feeds": list(self.feeds), "sitemaps": list(self.sitemaps),
-                                          "sections": list(self.sections), "fallbacks": []})
+                                          "sections": list(self.sections), "fallbacks": [], "evidence": [],
+                                          "unverified": False})
 
 
 def outlet_domain(source: Source, spec: PathSpec | None = None) -> str:

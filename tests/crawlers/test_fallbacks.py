@@ -88,3 +88,16 @@ def test_a_success_resets_the_streak_and_a_failure_extends_it():
     assert (state.failing_runs, state.last_error, state.last_success_at) == (2, "http 404", None)
     state = next_state(state, "k", True, None, 7, NOW)
     assert (state.failing_runs, state.last_error, state.last_success_at, state.last_found) == (0, None, NOW, 7)
+
+
+def test_every_reduced_path_of_the_production_file_validates_as_the_crawl_process_reloads_it():
+    import json
+    from pathlib import Path
+
+    from schemas.config import load_sources
+
+    sources = load_sources(Path(__file__).resolve().parents[2] / "config" / "sources.yaml")
+    reduced = [path.as_source(s) for s in sources for path in source_paths(s, TEMPLATE)]
+    assert len(reduced) > len(sources)
+    for copy in reduced:  # the crawl process reloads its sources file from JSON, validating every entry
+        assert Source.model_validate(json.loads(copy.model_dump_json())).id == copy.id
