@@ -136,11 +136,34 @@ def local_airflow(workdir: Path, dag_ids, odjek_env: dict[str, str], admin_dsn: 
             out = (logs / f"{component[0]}.log").open("wb")
             airflow.processes.append(subprocess.Popen([binary, *component], env=env, stdout=out,
                                                       stderr=subprocess.STDOUT, start_new_session=True))
+            if component[0] == "api-server":
+                # Tasks report to the execution API: a task started before it listens fails its first try.
+                wait_answering(f"http://127.0.0.1:{port}/api/v2/version", airflow, timeout_s=300)
         yield airflow
     finally:
         stop(airflow.processes)
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def wait_answering(url: str, airflow: LocalAirflow, timeout_s: float) -> None:
+    """Poll ``url`` until it answers (any HTTP status) or the process exits or the time is up."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except urllib.error.HTTPError:
+            return  # answering, if only to say no
+        except OSError:
+            pass
+        airflow.check_alive()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not answer within {timeout_s:.0f} s")
+        time.sleep(1)
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
