@@ -35,7 +35,6 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive import open_archive
-from web.guard import InputGuard
 from archive.attention import attention, next_bucket
 from archive.db import Database
 from archive.digest_files import load_digest_file
@@ -79,7 +78,15 @@ from web.export import (
     headers,
     xlsx_bytes,
 )
-from web.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, notice_key, translate
+from web.guard import InputGuard
+from web.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    country_name,
+    default_language,
+    notice_key,
+    translate,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -395,7 +402,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
                 return people.get(value) or value
             if facet in BOOLEAN_FILTERS:
                 return translate("facet_" + facet, lang)
-            if facet in ("languages", "countries"):
+            if facet == "countries":
+                return country_name(value, lang)
+            if facet == "languages":
                 return value
             return translate(value, lang)
         return label_of
@@ -497,7 +506,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         lang = language_of(request)
         return export_rows(iter_all(db, parsed, filters), zone=zone,
                            translate=lambda key: translate(key, lang), groups=source_groups(db),
-                           base_url=settings.base_url)
+                           base_url=settings.base_url, country=lambda code: country_name(code, lang))
 
     @app.get("/export.csv")
     def export_csv(request: Request):

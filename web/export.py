@@ -55,8 +55,9 @@ class ExportRow:
 
 
 def export_rows(hits: Iterable, *, zone: ZoneInfo, translate: Callable[[str], str], groups: dict[str, str],
-                base_url: str) -> Iterator[ExportRow]:
-    """ExportRows from search hits: local times, outlet names and groups, translated label names."""
+                base_url: str, country: Callable[[str], str] = str) -> Iterator[ExportRow]:
+    """ExportRows from search hits: local times, outlet names and groups, translated label names (``country``
+    names an ISO code)."""
     base = base_url.rstrip("/")
     for hit in hits:
         labels = list(hit.labels)
@@ -67,7 +68,8 @@ def export_rows(hits: Iterable, *, zone: ZoneInfo, translate: Callable[[str], st
             title=hit.title or "", language=hit.language or "",
             topics=", ".join(translate(lab.label) for lab in labels if lab.kind == "topic"),
             regions=", ".join(translate(lab.label) for lab in labels if lab.kind == "region"),
-            other_labels=", ".join(translate(lab.label) for lab in labels if lab.kind not in ("topic", "region")),
+            other_labels=", ".join(country(lab.label) if lab.kind == "country" else translate(lab.label)
+                                   for lab in labels if lab.kind not in ("topic", "region")),
             outlet_count=hit.outlet_count or None, url=hit.url or "", odjek_link=f"{base}/article/{hit.id}")
 
 

@@ -5,11 +5,16 @@ Article titles, texts and outlet names are data and are never transliterated.
 
 from __future__ import annotations
 
+import functools
+import logging
+
 from nlp.normalize import to_latin
 from reports.i18n import GROUPS as REPORT_GROUPS
 from reports.i18n import REGIONS as REPORT_REGIONS
 from reports.i18n import TEXT as REPORT_TEXT
 from reports.i18n import TOPICS as REPORT_TOPICS
+
+LOGGER = logging.getLogger(__name__)
 
 LANGUAGES = ("sr-Cyrl", "sr-Latn", "en")
 LANGUAGE_NAMES = {"sr-Cyrl": "Ћирилица", "sr-Latn": "Latinica", "en": "English"}
@@ -330,3 +335,53 @@ def notice_key(message: str | None, language: str = "en") -> tuple[str, dict] | 
             why = REASONS_SR[why] if language == "sr-Cyrl" else to_latin(REASONS_SR[why])
         return "notice_plain", {"why": why}
     return None
+
+
+# Country names (labels of kind "country" are ISO codes): the first name of each country in the region tagger's
+# gazetteer (nlp/lexicon/regions.yaml) — its Serbian nominative, written in Latin there — and its English name.
+_LATIN_DIGRAPHS = {"lj": "љ", "nj": "њ", "dž": "џ", "Lj": "Љ", "Nj": "Њ", "Dž": "Џ", "LJ": "Љ", "NJ": "Њ", "DŽ": "Џ"}
+_LATIN_LETTERS = dict(zip("abcčćdđefghijklmnoprsštuvzžABCČĆDĐEFGHIJKLMNOPRSŠTUVZŽ",
+                          "абцчћдђефгхијклмнопрсштувзжАБЦЧЋДЂЕФГХИЈКЛМНОПРСШТУВЗЖ"))
+
+
+def to_cyrillic(text: str) -> str:
+    """Serbian Latin to Cyrillic (for names from the gazetteer; digraphs lj, nj, dž are single letters)."""
+    out, i = [], 0
+    while i < len(text):
+        pair = text[i:i + 2]
+        if pair in _LATIN_DIGRAPHS:
+            out.append(_LATIN_DIGRAPHS[pair])
+            i += 2
+            continue
+        out.append(_LATIN_LETTERS.get(text[i], text[i]))
+        i += 1
+    return "".join(out)
+
+
+@functools.cache
+def _country_names() -> dict[str, tuple[str, str]]:
+    from nlp.lexicon import LexiconError, load_lexicon
+
+    try:
+        regions = load_lexicon("regions.yaml").get("regions") or {}
+    except LexiconError as exc:  # names are a nicety: codes are shown instead
+        LOGGER.warning("country names unavailable: %s", exc)
+        return {}
+    names: dict[str, tuple[str, str]] = {}
+    for region in regions.values():
+        for code, places in ((region or {}).get("countries") or {}).items():
+            serbian_names = places.get("sr") or [code]
+            # The English list starts with the Serbian abbreviation where news uses it (SAD): skip such names.
+            english = next((n for n in places.get("en") or [] if n not in serbian_names), serbian_names[0])
+            names[str(code)] = (to_cyrillic(serbian_names[0]), english)
+    return names
+
+
+def country_name(code: str, language: str) -> str:
+    """The country's name in the UI language, or its ISO code when the gazetteer does not name it."""
+    pair = _country_names().get(code.upper())
+    if pair is None:
+        return code
+    if language == "en":
+        return pair[1]
+    return to_latin(pair[0]) if language == "sr-Latn" else pair[0]

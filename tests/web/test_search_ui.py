@@ -119,7 +119,7 @@ def test_director_critical_country_and_person_filters(client, web_db, seeded_ids
     assert "Пронађено чланака: 2" in both
     chips = dict(re.findall(r'<li class="chip" data-filter="([^"]+)" data-value="[^"]+">(.*?)<a', both, re.DOTALL))
     assert " ".join(chips["people"].split()) == "Особа: Vladimir Kokanović"
-    assert " ".join(chips["countries"].split()) == "Држава: AT"
+    assert " ".join(chips["countries"].split()) == "Држава: Аустрија"  # named from the region gazetteer
     assert " ".join(chips["director"].split()) == "Помиње директора"
     assert "Пронађено чланака: 0" in client.get("/", params={"q": "Beč", "person": "arnaud-gouillon"}).text
 
