@@ -657,7 +657,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         for s in saved_searches_of(db, session.user):
             filters = SearchFilters.from_dict(s.filters)
             chips = active_filters(filters, label_of, story_title(filters.cluster_id))
-            items.append((s, "/?" + urlencode(params_for(s.query, filters)), chips))
+            exact = "1" if s.filters.get("exact") else None
+            items.append((s, "/?" + urlencode(params_for(s.query, filters, exact=exact)), chips))
         params = request.query_params
         saved_id = params.get("saved")
         just_saved = next((s for s, _, _ in items if str(s.id) == saved_id), None)
@@ -674,7 +675,10 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         params = QueryParams(permalink[:4000])
         q = (params.get("q") or "")[:1000]
         filters = filters_from_params(params, settings.timezone)
-        saved = save_search(db, session.user, name, q, filters.to_dict(), alert if alert in ALERTS else "none")
+        stored = filters.to_dict()
+        if params.get("exact") == "1":  # searched as written: the alerts will be too
+            stored["exact"] = True
+        saved = save_search(db, session.user, name, q, stored, alert if alert in ALERTS else "none")
         audit(db, "saved_search_create", username=session.user.username, address=address_of(request),
               detail=f"{saved.id}: {q} ({alert})")
         return RedirectResponse(f"/saved?saved={saved.id}", status_code=303)

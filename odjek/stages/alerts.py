@@ -61,7 +61,7 @@ def new_matches(db: Database, saved: SavedSearch, now: dt.datetime, timezone: st
     """Record matches archived since the search was saved in alert_hits; return the ids not yet mailed.
 
     Date filters of the saved search are days in ``timezone`` (the archive's display timezone), as in the UI."""
-    parsed = parse_query(saved.query)
+    parsed = parse_query(saved.query, expand=not saved.filters.get("exact"))  # as the search was saved
     if parsed.error:
         LOGGER.warning("saved search %s cannot be searched: %s", saved.id, parsed.error)
         return []
@@ -119,7 +119,7 @@ def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_
     zone = ZoneInfo(settings.timezone)
     articles = get_articles(db, article_ids[:MAX_LISTED_HITS])
     outlets = source_names(db)
-    marks = query_marks(parse_query(saved.query).ast)
+    marks = query_marks(parse_query(saved.query, expand=not saved.filters.get("exact")).ast)
     base = settings.base_url.rstrip("/")
     search_link = f"{base}/saved"
     # Unfolded headers: Python 3.11 drops the space at a fold between two encoded words ("за„Dijaspora").

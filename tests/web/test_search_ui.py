@@ -372,6 +372,30 @@ def test_alert_mail_in_the_users_language_with_outlet_names_local_times_and_snip
     assert "Почетак текста. Почетак текста. Почетак текста. Почетак текста. Почетак текста. Почетак" not in plain
 
 
+def test_a_search_saved_as_written_alerts_as_written(client, web_settings, web_db, seeded_ids):
+    from odjek.runner import StageContext
+    from odjek.stages import alerts
+
+    login(client)
+    page = client.get("/", params={"q": "dijaspora", "exact": "1"})
+    for name, permalink in (("Tačno", "q=dijaspora&exact=1"), ("Sve varijante", "q=dijaspora")):
+        client.post("/saved", data={"csrf": csrf_of(page.text), "name": name, "alert": "immediately",
+                                    "permalink": permalink})
+    listing = client.get("/saved").text
+    exact_item = re.search(r'<li data-id="\d+"[^>]*>\s*<a href="([^"]+)" class="savedname">Tačno</a>.*?</li>', listing,
+                           re.DOTALL)
+    assert "exact=1" in exact_item.group(1) and "Варијанте имена и појмова нису тражене." in exact_item.group(0)
+    _import(web_db, [{"url": "https://example.org/en-novo", "title": "Diaspora forum in Vienna",
+                      "text": "The Serbian diaspora met in Vienna.", "published": "2026-03-20T10:00:00+01:00",
+                      "source": "world-news", "language": "en"}])
+    alerts.run(StageContext(settings=web_settings, db=web_db, sources=[]))
+    from email import message_from_bytes, policy
+
+    subjects = [message_from_bytes(path.read_bytes(), policy=policy.default)["Subject"]
+                for path in web_settings.data_path.rglob("*.eml")]
+    assert subjects == ["Одјек: нових чланака за „Sve varijante”: 1"]  # only it found the English article
+
+
 def test_topic_names_are_the_digests():
     from reports import i18n as digest
     from web.i18n import translate
