@@ -561,13 +561,22 @@ class SearchFilters:
         return f
 
 
+# Date filters outside these years are dropped like any bad value: period arithmetic (a day after, local
+# midnight in UTC, chart buckets) overflows at the ends of Python's date range (issue 14, found by fuzzing).
+DATE_FILTER_YEARS = (1900, 2999)
+
+
 def _date_or_none(value) -> dt.date | None:
     if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)) if value else None
-    except ValueError:
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value)) if value else None
+        except ValueError:
+            return None
+    if day is not None and not DATE_FILTER_YEARS[0] <= day.year <= DATE_FILTER_YEARS[1]:
         return None
+    return day
 
 
 def _in_list(column: str, values: Sequence[str]) -> tuple[str, list]:

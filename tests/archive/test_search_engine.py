@@ -327,3 +327,36 @@ def test_search_command_expansion_filters_and_reindex(tmp_path, monkeypatch):
     result = runner.invoke(main, ["search", "--reindex"])
     assert result.exit_code == 0 and f"of {len(ids)} article" in result.stderr
     assert len(runner.invoke(main, ["search", "Gujon", "--json"]).stdout.splitlines()) == 4
+
+
+# The newest matches found by date slices (PostgreSQL) or the date index walk (SQLite) ------------------
+
+def test_newest_matches_are_the_same_found_slice_by_slice(archive, monkeypatch):
+    import datetime as dt
+    import random
+
+    import archive.search as search_module
+
+    db = archive
+    rng = random.Random(5)
+    start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    when = {}
+    for i in range(40):
+        day = start + dt.timedelta(days=rng.uniform(0, 3 * 365), seconds=rng.randint(0, 86_400))
+        words = "susret udruženja" if i % 3 else "susret"
+        when[add(db, f"s{i}", f"Susret {i}", f"{words} broj {i}.", day.isoformat())] = day
+    newest_first = sorted(when, key=lambda i: (when[i], i), reverse=True)
+    monkeypatch.setattr(search_module, "COUNT_CAP", 8)
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 5)
+    by_date = [h.id for page in (1, 2, 3) for h in search(db, "susret", sort="date", per_page=6, page=page).hits]
+    assert by_date == newest_first[:18]
+    ranked = search(db, "susret", per_page=7)
+    assert ranked.more and ranked.ranked == 5 and {h.id for h in ranked.hits} == set(newest_first[:5])
+    scores = [h.score for h in ranked.hits]
+    assert scores == sorted(scores, reverse=True)
+    # With a filter, the slices hold only the matches that pass it.
+    late = search(db, "susret udruženja", search_module.SearchFilters(date_from=dt.date(2024, 6, 1)), sort="date",
+                  per_page=50)
+    expected = [i for i in newest_first if when[i].date() >= dt.date(2024, 6, 1) and i % 3 != 1]
+    assert [h.id for h in late.hits] == [i for i in newest_first if i in {h.id for h in late.hits}]
+    assert len(late.hits) == len([i for i in expected if i in {h.id for h in late.hits}])
