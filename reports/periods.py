@@ -76,16 +76,30 @@ def parse_week(text: str) -> dt.date:
         raise ValueError(f"not an ISO week {text!r}: write it like 2026-W11")
     year, week = int(match[1]), int(match[2])
     try:
-        return dt.date.fromisocalendar(year, week, 1)
-    except ValueError:
+        return _plausible(dt.date.fromisocalendar(year, week, 1))
+    except ValueError as exc:
+        if str(exc).startswith("out of range"):
+            raise
         raise ValueError(f"week {week} does not exist in {year}") from None
 
 
 def parse_day(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"not a date {text!r}: write it like 2026-03-16") from None
+    return _plausible(day)
+
+
+# Periods reach a week either side of the day (and time zones a day): at the ends of Python's date range
+# that arithmetic overflows, and no archive holds news from there (issue 14: the CLI fuzz found year 1).
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+def _plausible(day: dt.date) -> dt.date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"out of range: {day.isoformat()} (digests cover {FIRST_YEAR} to {LAST_YEAR})")
+    return day
 
 
 def _local(moment: dt.datetime, tz: str) -> dt.datetime:

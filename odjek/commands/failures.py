@@ -23,7 +23,7 @@ def print_failures(rows: list[dict]) -> None:
 
 @click.command("failures")
 @click.option("--source", "source_id", help="Only this source id.")
-@click.option("--hours", type=click.IntRange(min=1), help="Only failures of the last N hours.")
+@click.option("--hours", type=click.IntRange(min=1, max=1_000_000), help="Only failures of the last N hours.")
 @click.option("--limit", type=click.IntRange(min=1, max=10_000), default=50, show_default=True,
               help="At most this many URLs, newest first.")
 @click.option("--failed-only", is_flag=True, help="Leave out URLs still waiting for another attempt.")

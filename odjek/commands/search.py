@@ -12,10 +12,15 @@ from odjek.context import echo_json, settings_from_env
 def _date(ctx, param, value: str | None) -> dt.date | None:
     if not value:
         return None
+    from archive.search import DATE_FILTER_YEARS
+
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-03-16") from None
+    if not DATE_FILTER_YEARS[0] <= day.year <= DATE_FILTER_YEARS[1]:
+        raise click.BadParameter(f"{value!r} is outside {DATE_FILTER_YEARS[0]}–{DATE_FILTER_YEARS[1]}")
+    return day
 
 
 @click.command("search")

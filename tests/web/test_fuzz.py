@@ -26,6 +26,7 @@ ODD_TEXT = st.one_of(
     st.text(alphabet=st.sampled_from("\x00\x01\x1f\x7f\ufffd\u202e'\";%_\\<>&=*?()[]{}|:-+~^\"ђжšćАЯ😀"), max_size=40),
     HUGE_INTS.map(str),
     st.sampled_from(["", " ", "\x00", "a\x00b", "2026-02-30", "2026-13-01", "99999-01-01", "0000-00-00",
+                     "0001-01-01", "9999-12-31", "1900-01-01", "2999-12-31",
                      "-1", "1e309", "NaN", "--", "'; DROP TABLE articles; --", "%00", "🙂" * 300, "x" * 5000]),
 )
 PARAM_NAMES = st.sampled_from(["q", "source", "group", "language", "topic", "region", "office", "cluster", "from",
@@ -121,3 +122,17 @@ def test_unstorable_input_is_refused_before_any_route(fuzz_client):
     saved = fuzz_client.post("/saved", data={"csrf": csrf, "name": "Дијаспора", "permalink": "q=dijaspora"},
                              follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"].startswith("/saved?saved=")
+
+
+def test_an_export_that_fails_is_an_error_page_never_an_empty_200(fuzz_client, monkeypatch):
+    import web.app
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the store went away mid-export")
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(web.app, "iter_all", broken)
+    for path in ("/export.csv", "/export.xlsx"):
+        response = fuzz_client.get(path, params={"q": "dijaspora"})
+        assert response.status_code == 500 and response.content, path  # the error page, with a body
+        assert not response.headers.get("content-disposition"), path
