@@ -360,3 +360,27 @@ def test_newest_matches_are_the_same_found_slice_by_slice(archive, monkeypatch):
     expected = [i for i in newest_first if when[i].date() >= dt.date(2024, 6, 1) and i % 3 != 1]
     assert [h.id for h in late.hits] == [i for i in newest_first if i in {h.id for h in late.hits}]
     assert len(late.hits) == len([i for i in expected if i in {h.id for h in late.hits}])
+
+
+def test_facets_of_a_broad_query_count_its_newest_matches(archive, monkeypatch):
+    import datetime as dt
+
+    import archive.search as search_module
+    from archive.search import compute_facets
+
+    db = archive
+    ids = []
+    for i in range(12):
+        ids.append(add(db, f"f{i}", f"Susret {i}", f"Susret broj {i}.",
+                       (dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=i)).isoformat()))
+        tag(db, ids[-1], [("DE" if i % 2 else "AT", "country")])
+    exact = compute_facets(db, "susret")
+    assert exact.sample is None and dict(exact["countries"]) == {"AT": 6, "DE": 6}
+    monkeypatch.setattr(search_module, "COUNT_CAP", 5)
+    for query in ("susret", ""):  # a text query and the filters-only listing
+        sampled = compute_facets(db, query)
+        assert sampled.sample == 5, query
+        # The newest five: days 11, 10, 9, 8, 7 → DE, AT, DE, AT, DE.
+        assert dict(sampled["countries"]) == {"DE": 3, "AT": 2}, query
+    page = search(db, "susret", facets=True)
+    assert page.more and page.facets.sample == 5 and dict(page.facets["countries"]) == {"DE": 3, "AT": 2}
