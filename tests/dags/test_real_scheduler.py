@@ -20,6 +20,7 @@ DEADLINE_S = 600  # an upper bound on a busy shared machine, not an expectation
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # above DEADLINE_S plus start-up: the harness reports its own timeout first
 def test_collect_and_daily_digest_under_a_real_scheduler(postgres_admin_url, tmp_path):
     from archive import open_archive
     from bench.airflow_local import local_airflow
