@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from archive.db import Database
+from archive.sources import source_names
 
 LOGGER = logging.getLogger(__name__)
 
@@ -77,11 +78,10 @@ def local_day(hour_key: str, zone: ZoneInfo) -> dt.date:
     return moment.astimezone(zone).date()
 
 
-def attention(db: Database, query, filters, zone: ZoneInfo, *, date_from: dt.date | None = None,
-              date_to: dt.date | None = None) -> Attention:
+def attention(db: Database, query, filters, zone: ZoneInfo) -> Attention:
     """Matches of ``query`` (text or parsed) under ``filters`` per local day and outlet group, and the top outlets.
 
-    ``date_from``/``date_to`` widen the span of empty buckets shown (the date filter's own range).
+    The buckets span the date filter's range when one is set (empty days included), else first to last match.
     """
     from archive.search import (  # the search's own FROM/WHERE, so counts agree
         _plan,
@@ -102,8 +102,7 @@ def attention(db: Database, query, filters, zone: ZoneInfo, *, date_from: dt.dat
         outlets = tx.all(f"SELECT a.source_id, COUNT(*) AS n FROM {plan.from_sql} WHERE {where}"
                          f" GROUP BY a.source_id ORDER BY COUNT(*) DESC, a.source_id LIMIT {TOP_OUTLETS}",
                          plan.where_params)
-    names = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM sources")}
-    return build(hours, outlets, names, zone, date_from=date_from, date_to=date_to)
+    return build(hours, outlets, source_names(db), zone, date_from=filters.date_from, date_to=filters.date_to)
 
 
 def build(hours: list[dict], outlets: list[dict], names: dict[str, str], zone: ZoneInfo, *,

@@ -468,8 +468,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         people = people_names()
         label_of = labeller(lang, sources, people)
         chips = active_filters(filters, label_of, story_title(filters.cluster_id))
-        attention_data = (attention(db, results.query, filters, zone, date_from=filters.date_from,
-                                     date_to=filters.date_to) if not results.query.error else None)
+        attention_data = attention(db, results.query, filters, zone) if not results.query.error else None
 
         def t(key: str, **values) -> str:
             return translate(key, lang, **values)
@@ -546,7 +545,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         if parsed.error:
             raise StarletteHTTPException(400)
         lang = language_of(request)
-        data = attention(db, parsed, filters, zone, date_from=filters.date_from, date_to=filters.date_to)
+        data = attention(db, parsed, filters, zone)
         return data, (lambda key, **values: translate(key, lang, **values))
 
     @app.get("/chart.svg")
