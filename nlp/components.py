@@ -211,6 +211,7 @@ class OfficeMatcher:
         _add_patterns(self.matcher, nlp, "marker", lookalike.get("markers", []))
         _add_patterns(self.matcher, nlp, "attached", lookalike.get("attached", []))
         _add_patterns(self.matcher, nlp, "other_director", lookalike.get("directors", []))
+        _add_patterns(self.matcher, nlp, "own_attached", lookalike.get("own_attached", []))
         own = list(lookalike.get("own_markers", []))
         if people_file:
             own += _people_names(Path(people_file))
@@ -224,7 +225,7 @@ class OfficeMatcher:
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list[tuple[int, int]]] = {
             "strong": [], "weak": [], "foreign": [], "context": [], "marker": [], "attached": [],
-            "other_director": [], "own": []}
+            "other_director": [], "own": [], "own_attached": []}
         for match_id, start, end in self.matcher(doc):
             found[match_id].append((start, end))
         names = filter_spans([Span(doc, s, e, label=kind) for kind in ("strong", "weak") for s, e in found[kind]])
@@ -259,6 +260,8 @@ class OfficeMatcher:
         """Whether a short form names the Directorate rather than a look-alike body."""
         if _near(doc, foreign_starts, foreign_ends, (span.start, span.end), self.window):
             return False  # another state's diaspora office ("crnogorska Uprava za dijasporu")
+        if any(start in (span.end, span.end + 1) for start, _ in found["own_attached"]):
+            return not (self.needs_context and not has_context)  # "Uprava za dijasporu Srbije"
         first, last = sentence_bounds(doc, span.start, span.end)
         if _any_within(found["other_director"], first, last):
             return False  # the look-alike body's own director is named in the sentence
@@ -626,6 +629,8 @@ class CriticalTagger:
         for index, term in enumerate(self.own_voice):
             self.matcher.add(f"own::{index}", [compile_phrase(term.phrase, tokenize, key)])
         _add_patterns(self.matcher, nlp, "block::", data.get("blockers") or [])
+        _add_patterns(self.matcher, nlp, "speaker::", data.get("speaker_verbs") or [])
+        self.speaker_window = int(data.get("speaker_window", 2))
         self.requires = {CRITICAL: []}  # label_specs() reads this: one label, kind "flag"
         self.kind = "flag"
 
@@ -637,6 +642,8 @@ class CriticalTagger:
         sentences = sorted({sentence_bounds(doc, start, end) for start, end in entities})
         found = self.matcher(doc)
         blocked = [(start, end) for match_id, start, end in found if match_id == "block::"]
+        speakers = [start for match_id, start, _ in found if match_id == "speaker::"]
+        own_voice = {sentence for sentence in sentences if self._spoken_by_entity(sentence, entities, speakers)}
         spans = []
         for match_id, start, end in found:
             kind, _, rest = match_id.partition("::")
@@ -646,8 +653,8 @@ class CriticalTagger:
         repeats: Counter[str] = Counter()
         for span in _longest(spans):
             sentence = next(((a, b) for a, b in sentences if a <= span.start <= b), None)
-            if sentence is None:
-                continue
+            if sentence is None or sentence in own_voice:
+                continue  # not about them, or their own words ("…, napisao je Arno Gujon")
             kind, index = span.label_.split("::")
             term = (self.terms if kind == "term" else self.own_voice)[int(index)]
             if kind == "own" and any(sentence[0] <= start < span.start for start, _ in entities):
@@ -660,6 +667,15 @@ class CriticalTagger:
         if total:
             scores_of(doc)[CRITICAL] = round(1.0 - math.exp(-total), 4)
         return doc
+
+
+    def _spoken_by_entity(self, sentence: tuple[int, int], entities: list[tuple[int, int]],
+                          speakers: list[int]) -> bool:
+        """The office or a director is the speaker of the sentence: a speaker verb next to its mention."""
+        first, last = sentence
+        window = self.speaker_window
+        return any(first <= start <= last and (start - window <= verb < start or end <= verb < end + window)
+                   for start, end in entities for verb in speakers)
 
 
 @Language.factory("odjek_critical_tagger", assigns=["doc._.odjek_mentions", "doc._.odjek_scores"],

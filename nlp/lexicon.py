@@ -7,7 +7,9 @@ covers every script, case and diacritics variant. Syntax inside a phrase:
 - ``the?``   an optional word;
 - ``...``    up to five arbitrary words;
 - ``Kina~``  the word in every Serbian case (generated and matched exactly on the folded form,
-  not on the stem), for names the stemmer handles badly.
+  not on the stem), for names the stemmer handles badly;
+- ``=grada``  exactly this form (folded, not stemmed): ``=grada =Niša`` is the genitive attachment
+  "grada Niša", not "Grad Niš" as a sentence's subject. ``=`` applies to every alternative of the word.
 """
 
 from __future__ import annotations
@@ -76,9 +78,17 @@ def compile_phrase(phrase: str, tokenize: Tokenize, key: KeyFunction, *, decline
             continue
         optional = chunk.endswith("?") and len(chunk) > 1
         chunk = chunk.rstrip("?") if optional else chunk
+        exact = chunk.startswith("=") and len(chunk) > 1
+        chunk = chunk.lstrip("=") if exact else chunk
         inflect = decline or chunk.endswith("~")
         chunk = chunk.rstrip("~")
         alternatives = chunk.split("|")
+        if exact:
+            spec = {"NORM": {"IN": sorted({fold(alt) for alt in alternatives if fold(alt)})}}
+            if optional:
+                spec["OP"] = "?"
+            pattern.append(spec)
+            continue
         if len(alternatives) == 1 and not optional:
             words = tokenize(chunk)
             for word in words[:-1]:

@@ -56,8 +56,8 @@ def test_offsets_stay_in_the_original_text_with_combining_diacritics():
 def test_tag_texts_keeps_keys_and_order_across_languages_and_batches():
     items = [(1, "Uprava za dijasporu je saopštila.", None),
              ("b", "The Directorate for Cooperation with the Diaspora and Serbs in the Region said.", "en"),
-             (3, "Die Direktion für die Zusammenarbeit mit der Diaspora teilte mit.", None),
-             (4, "Управление по сотрудничеству с диаспорой сообщило.", None),
+             (3, "Die Direktion für die Zusammenarbeit mit der Diaspora Serbiens teilte mit.", None),
+             (4, "Управление по сотрудничеству с диаспорой Сербии сообщило.", None),
              (5, "Nešto sasvim drugo o vremenu.", "hr"),
              (6, "", None)]
     results = list(tag_texts(items, batch_size=2))
