@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 UV := .tools/bin/uv
 SERVE ?= 1
 
-.PHONY: demo test eval bench lock clean help
+.PHONY: demo test eval bench bench-search-1m lock clean help
 
 help:
 	@echo "make demo   run the whole pipeline on the bundled sample web, then serve the search UI (SERVE=0: don't serve)"
 	@echo "make test   run the test suite"
 	@echo "make eval   tagging evaluation: precision, recall, F1 per label"
 	@echo "make bench  run the benchmarks and rewrite docs/benchmarks.md"
+	@echo "make bench-search-1m  search at 1,000,000 articles (archive kept under var/bench/; first run builds it, ~1 h)"
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -33,6 +34,9 @@ eval: $(VENV)/.synced
 
 bench: $(VENV)/.synced
 	$(PY) -m bench $(BENCH_ARGS)
+
+bench-search-1m: $(VENV)/.synced
+	$(PY) -m bench.bench_search --size 1000000
 
 lock: $(UV)
 	$(UV) lock

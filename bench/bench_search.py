@@ -346,11 +346,13 @@ def run(quick: bool) -> str:
                      f" {_pct(r['facet_times'], 0.95):.1f} | {max(r['facet_times']):.1f} | |")
         lines.append(f"| {store} | baseline: plain index, store's highlighter | {statistics.median(r['plain_times']):.1f} |"
                      f" {_pct(r['plain_times'], 0.95):.1f} | {max(r['plain_times']):.1f} | {sum(r['plain_totals']):,} |")
-    lines += ["", "| store | normalised index | plain index | shadow text (normalised columns) | load | plain index build |",
-              "|---|---:|---:|---:|---:|---:|"]
+    lines += ["", "| store | normalised index | per article | plain index | shadow text (normalised columns) | load"
+              " (ingest rate) | plain index build |", "|---|---:|---:|---:|---:|---:|---:|"]
     for store, r in results.items():
         s = r["sizes"]
-        lines.append(f"| {store} | {s['normalised']} | {s['plain']} | {s['shadow text']} | {r['load_s']:.0f} s |"
+        per_article = float(s["normalised"].split()[0]) * 2**20 / size
+        lines.append(f"| {store} | {s['normalised']} | {per_article:,.0f} B | {s['plain']} | {s['shadow text']} |"
+                     f" {r['load_s']:.0f} s ({size / max(r['load_s'], 1e-9):,.0f} articles/s) |"
                      f" {r['plain_index_s']:.0f} s |")
     if not pg_url:
         lines += ["", "PostgreSQL was not reachable: its rows are missing from this run."]
@@ -461,6 +463,131 @@ def _kept_urls(size: int, keep_dir: Path) -> dict[str, str | None]:
     pg = _postgres_url()
     return {"PostgreSQL (GIN)": pg.rsplit("/", 1)[0] + f"/odjek_bench_search_{size}" if pg else None,
             "SQLite (FTS5)": f"sqlite:///{keep_dir / f'search-{size}.db'}"}
+
+
+def _slowest_statement(db, query: str, filters) -> tuple[float, str, list]:
+    """Run one search (with facets), timing each SQL statement it issues; the slowest (ms, sql, params)."""
+    from archive import db as db_module
+    from archive.search import SearchFilters, search
+
+    seen: list[tuple[float, str, list]] = []
+    original = db_module.Tx.execute
+
+    def timed(self, sql, params=()):
+        started = time.perf_counter()
+        try:
+            return original(self, sql, params)
+        finally:
+            if not sql.lstrip().upper().startswith("SET "):
+                seen.append(((time.perf_counter() - started) * 1000, sql, list(params)))
+
+    db_module.Tx.execute = timed
+    try:
+        search(db, query, SearchFilters.from_dict(filters), per_page=20, facets=True)
+    finally:
+        db_module.Tx.execute = original
+    return max(seen, key=lambda t: t[0]) if seen else (0.0, "", [])
+
+
+def _explain(db, sql: str, params: list) -> str:
+    """EXPLAIN ANALYZE (PostgreSQL, with the search's session settings) or EXPLAIN QUERY PLAN (SQLite)."""
+    from archive.search import PG_WORK_MEM
+
+    with db.transaction(write=False) as tx:
+        if db.dialect == "postgresql":
+            tx.execute("SET LOCAL enable_seqscan = off")
+            tx.execute(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
+            rows = tx.all("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            return "\n".join(r["QUERY PLAN"] for r in rows)
+        rows = tx.all("EXPLAIN QUERY PLAN " + sql, params)
+        return "\n".join(str(r["detail"]) for r in rows)
+
+
+def run_kept(size: int = SCALED_SIZE, keep_dir: Path = KEEP_DIR) -> str:
+    """The query mix on the kept archives (built on first use), with and without facets, against the plain
+    baseline; ingest rate and index sizes per article; plans of the three slowest queries' slowest statements.
+    Writes the section ``search_<size>`` of docs/benchmarks.md and returns it."""
+    import platform
+
+    from archive.search import COUNT_CAP, RANK_WINDOW, SearchFilters, search
+
+    cache: list = []
+
+    def base_rows():
+        if not cache:
+            cache.append(_articles(min(size, FULL_SIZE)))
+        return cache[0]
+
+    results: dict[str, dict] = {}
+    for store, url in _kept_urls(size, keep_dir).items():
+        if not url:
+            continue
+        db, meta = _kept_store(url, size, base_rows)
+        try:
+            def odjek(query, filters, db=db):
+                return search(db, query, filters, per_page=20, highlight=True).total
+
+            def odjek_facets(query, filters, db=db):
+                return search(db, query, filters, per_page=20, highlight=True, facets=True).total
+
+            times, _ = _measure({"odjek": odjek, "facets": odjek_facets,
+                                 "plain": lambda q, f, db=db: _plain_search(db, q, f)})
+            medians = [statistics.median(times["facets"][i::len(QUERIES)]) for i in range(len(QUERIES))]
+            slowest = sorted(range(len(QUERIES)), key=lambda i: -medians[i])[:3]
+            plans = []
+            for i in slowest:
+                ms, sql, params = _slowest_statement(db, *QUERIES[i])
+                plans.append((QUERIES[i], medians[i], ms, sql, _explain(db, sql, params)))
+            results[store] = {"times": times["odjek"], "facet_times": times["facets"], "plain_times": times["plain"],
+                              "sizes": _index_sizes(db), "meta": meta, "plans": plans,
+                              "articles": int(db.scalar("SELECT COUNT(*) FROM articles") or 0)}
+        finally:
+            db.close()
+    lines = [f"## Search at {size:,} articles (`make bench-search-1m`)", "",
+             f"The 200,000-article year of the search benchmark inserted {max(1, size // FULL_SIZE)} times, each copy a year"
+             " earlier (five years of archive), kept between runs under var/bench/ and in the PostgreSQL database"
+             f" odjek_bench_search_{size}. Same query mix, rounds and rules as above (relevance ranks the newest"
+             f" {RANK_WINDOW:,} matches, totals stop at {COUNT_CAP:,}; facets are exact up to {COUNT_CAP:,} matches"
+             f" and counted over the newest {COUNT_CAP:,} past that), Python {platform.python_version()}.", "",
+             "| store | search | p50 ms | p95 ms | max ms |", "|---|---|---:|---:|---:|"]
+    for store, r in results.items():
+        for label, key in (("Odjek", "times"), ("Odjek + facet counts (search page)", "facet_times"),
+                           ("baseline: plain index, store's highlighter", "plain_times")):
+            v = r[key]
+            lines.append(f"| {store} | {label} | {statistics.median(v):.1f} | {_pct(v, 0.95):.1f} | {max(v):.1f} |")
+    lines += ["", "| store | articles | ingest (load incl. indexes) | normalised index | per article | plain index |"
+              " shadow text |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for store, r in results.items():
+        load_s = float(r["meta"].get("load_s", "0") or 0)
+        norm = float(r["sizes"]["normalised"].split()[0])
+        lines.append(f"| {store} | {r['articles']:,} | {r['articles'] / max(load_s, 1e-9):,.0f} articles/s"
+                     f" ({load_s:.0f} s) | {r['sizes']['normalised']} | {norm * 2**20 / max(r['articles'], 1):,.0f} B |"
+                     f" {r['sizes']['plain']} | {r['sizes']['shadow text']} |")
+    for store, r in results.items():
+        lines += ["", f"Slowest queries on {store} (median ms with facets; the plan of the slowest statement each"
+                      " issues):", ""]
+        for (query, filters), median, ms, sql, plan in r["plans"]:
+            shown = ", ".join(f"{k}={v}" for k, v in filters.items()) or "no filters"
+            lines += [f"- `{query}` ({shown}): {median:.0f} ms, slowest statement {ms:.0f} ms", "", "```",
+                      sql.strip(), "", plan, "```", ""]
+    section = "\n".join(lines) + "\n"
+    _write_section(f"search_{size}", section)
+    return section
+
+
+def _write_section(name: str, body: str) -> None:
+    """Replace (or add) one benchmark's section of docs/benchmarks.md, as ``python -m bench`` does."""
+    from bench.__main__ import DOCS, _sections, machine
+
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
+    sections = _sections(text)
+    sections[name] = f"_Measured {dt.date.today().isoformat()}._\n\n" + body.strip() + "\n"
+    parts = ["# Benchmarks\n", f"Machine: {machine()}.\n",
+             "Rerun with `make bench` (all) or `make bench BENCH_ARGS='--only NAME'`. Every figure is measured "
+             "side by side with its baseline in the same run.\n"]
+    for key in sorted(sections):
+        parts.append(f"<!-- bench:{key} -->\n{sections[key]}<!-- /bench:{key} -->\n")
+    DOCS.write_text("\n".join(parts), encoding="utf-8")
 
 
 def build_kept(size: int = SCALED_SIZE, keep_dir: Path = KEEP_DIR) -> None:
