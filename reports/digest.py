@@ -178,8 +178,10 @@ def build_email(settings: Settings, db: Database, run: DigestRun):
     digest = assemble(db, period, review)
     charts = make_charts(digest, run.script)
     cids = chart_cids(charts, period.key)
-    html = render_html(digest, run.script, "email", charts, base_url=settings.base_url, cids=cids)
-    text = render_text(digest, run.script, base_url=settings.base_url)
+    # The full digest in the web UI (the email lists the first stories of each section).
+    full_url = f"{settings.base_url.rstrip('/')}/digests/{run.id}/html" if run.id else ""
+    html = render_html(digest, run.script, "email", charts, base_url=settings.base_url, cids=cids, full_url=full_url)
+    text = render_text(digest, run.script, base_url=settings.base_url, full_url=full_url)
     pdf_path = Path(run.pdf_path) if run.pdf_path else None
     if pdf_path is None or not pdf_path.exists():
         LOGGER.warning("PDF of %s digest %s is missing; rendering it again", run.kind, period.key)

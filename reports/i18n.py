@@ -55,7 +55,7 @@ TEXT: dict[str, str] = {
     "relevant_articles": "Чланака о темама",
     "office_articles": "Помињу Управу",
     "outlet": "Медиј",
-    "full_digest": "Цео преглед (PDF у прилогу и на вебу)",
+    "full_digest_web": "Цео преглед на вебу",
     "email_more": "… и још {n} у целом прегледу",
     "mentions_per_day": "Помињања Управе и директора по дану",
     "relevant_per_hour": "Чланака о темама Управе по сату",

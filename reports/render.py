@@ -130,7 +130,7 @@ def chart_sources(charts: Iterable[Chart], medium: str, cids: dict[str, str] | N
 
 
 def render_html(digest: Digest, script: str, medium: str, charts: list[Chart], *, base_url: str = "",
-                cids: dict[str, str] | None = None) -> str:
+                cids: dict[str, str] | None = None, full_url: str = "") -> str:
     """The digest as one HTML document for the web page, the PDF or the email body."""
     if medium not in MEDIA:
         raise ValueError(f"unknown medium {medium!r}")
@@ -138,7 +138,7 @@ def render_html(digest: Digest, script: str, medium: str, charts: list[Chart], *
         raise ValueError(f"unknown output script {script!r}")
     html = env().get_template("digest.html").render(
         digest=digest, script=script, medium=medium, charts=charts,
-        chart_src=chart_sources(charts, medium, cids), base_url=_base(base_url),
+        chart_src=chart_sources(charts, medium, cids), base_url=_base(base_url), full_url=safe_href(full_url),
         title=t(f"title_{digest.kind}", script), sections=sections_for(digest.kind), limits=limits_for(medium),
         period_label=format_period(digest.kind, digest.period.start, digest.period.end, script),
         lang="sr-Latn" if script == "latn" else "sr-Cyrl", chart_width=EMAIL_WIDTH_PX)
@@ -150,12 +150,13 @@ def _base(url: str) -> str | None:
     return href.rstrip("/") if href else None
 
 
-def render_text(digest: Digest, script: str, *, base_url: str = "") -> str:
+def render_text(digest: Digest, script: str, *, base_url: str = "", full_url: str = "") -> str:
     """The plain-text email part; markup in article text is stripped (plain text needs none)."""
     text_env = env().overlay(autoescape=False)
     text_env.filters["plain"] = strip_markup
     return text_env.get_template("digest.txt").render(
         digest=digest, script=script, base_url=_base(base_url), title=t(f"title_{digest.kind}", script),
+        full_url=safe_href(full_url),
         limits=limits_for("email"),
         period_label=format_period(digest.kind, digest.period.start, digest.period.end, script))
 
