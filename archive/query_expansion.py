@@ -154,7 +154,7 @@ class Index:
     entities: tuple[Entity, ...] = ()
 
     @classmethod
-    def build(cls, found: tuple[Entity, ...]) -> "Index":
+    def build(cls, found: tuple[Entity, ...]) -> Index:
         by_first: dict[str, list[tuple[tuple[str, ...], Entity]]] = {}
         for entity in found:
             for keys, _ in entity.names:

@@ -20,12 +20,12 @@ import html
 import itertools
 import logging
 import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
 
 from archive.db import Database, iso
-from nlp.normalize import TOKEN_RE, Token, fold, search_key, search_tokens
+from nlp.normalize import TOKEN_RE, fold, search_key, search_tokens
 from schemas.records import Label
 
 LOGGER = logging.getLogger(__name__)
@@ -68,17 +68,17 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Not:
-    child: "Node"
+    child: Node
 
 
 @dataclass(frozen=True)
 class And:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
 
 
 Node = Term | Phrase | Not | And | Or
@@ -538,7 +538,7 @@ class SearchFilters:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict | None, timezone: str | None = None) -> "SearchFilters":
+    def from_dict(cls, data: dict | None, timezone: str | None = None) -> SearchFilters:
         """The inverse of :meth:`to_dict`; unknown keys and bad values are ignored (stored data is old data)."""
         data = data or {}
         f = cls(timezone=timezone or DEFAULT_TIMEZONE)
@@ -798,7 +798,7 @@ def _page(tx, db: Database, plan: _Plan, text_query: bool, sort: str, per_page: 
         # The same rules as _count_and_rank (count up to COUNT_CAP, rank the newest RANK_WINDOW), fewer passes.
         total, window = _matches_sqlite(tx, plan)
         return total, total > RANK_WINDOW, _rank_sqlite(tx, plan, window)[offset:offset + per_page]
-    if db.dialect == "postgresql" and text_query and plan.fts_table == "articles_fts":
+    if db.dialect == "postgresql" and text_query:
         return _page_postgres(tx, plan, sort, per_page, offset)
     return _count_and_rank(tx, db, plan, sort, per_page, offset)
 
@@ -1180,7 +1180,7 @@ def _as_marks(keys, prefixes: tuple[str, ...] = ()) -> Marks:
     return keys if isinstance(keys, Marks) else Marks(frozenset(keys), tuple(prefixes))
 
 
-def _runs(text: str, spans: Sequence) -> list["_Span"]:
+def _runs(text: str, spans: Sequence) -> list[_Span]:
     """Marked token spans merged where only spaces or punctuation on the same line lie between them."""
     out: list[_Span] = []
     for sp in spans:

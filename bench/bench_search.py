@@ -133,8 +133,9 @@ def _add_plain_index(db) -> float:
 
 def _plain_query(query: str, dialect: str) -> str:
     """The baseline's reading of the same query: its words as typed (lowercased), same operators."""
-    from archive.search import And, Not, Or, Phrase, Term, _Parser, _lex
     import re
+
+    from archive.search import Phrase, Term, _lex, _Parser
 
     def words(text):
         return [w.lower() for w in re.findall(r"[^\W_]+", text)]
@@ -509,7 +510,7 @@ def run_kept(size: int = SCALED_SIZE, keep_dir: Path = KEEP_DIR) -> str:
     Writes the section ``search_<size>`` of docs/benchmarks.md and returns it."""
     import platform
 
-    from archive.search import COUNT_CAP, RANK_WINDOW, SearchFilters, search
+    from archive.search import COUNT_CAP, RANK_WINDOW, search
 
     cache: list = []
 
@@ -607,7 +608,6 @@ def build_kept(size: int = SCALED_SIZE, keep_dir: Path = KEEP_DIR) -> None:
 
 if __name__ == "__main__":
     import argparse
-    import sys
 
     parser = argparse.ArgumentParser(prog="python -m bench.bench_search")
     parser.add_argument("--full", action="store_true", help="200,000 articles (default: 20,000)")

@@ -11,7 +11,7 @@ of ``nlp.normalize.search_key`` (the search key). Takes milliseconds; the table 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 # Forms of one word or name: every pair inside a group should join.
 SHOULD_JOIN: list[tuple[str, ...]] = [

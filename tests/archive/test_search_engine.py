@@ -7,7 +7,17 @@ import json
 import pytest
 
 from archive.imports import import_lines
-from archive.search import Not, Or, Term, parse_query, query_marks, query_spans, reindex_search, search, snippet
+from archive.search import (
+    Not,
+    Or,
+    Term,
+    parse_query,
+    query_marks,
+    query_spans,
+    reindex_search,
+    search,
+    snippet,
+)
 from bench.bench_stemmer import SHOULD_NOT_JOIN, candidates, score
 from nlp.normalize import search_key, stem
 from tests.archive.search_seed import seed
