@@ -457,3 +457,37 @@ MIGRATIONS.append(Migration(640, "login attempts: refused flag, index per accoun
 ALTER TABLE login_attempts ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX login_attempts_pair ON login_attempts (username, address, at);
 """))
+
+# The diaspora organisations registry and its links to articles (issue 18, archive/orgs.py).
+MIGRATIONS.append(Migration(760, "orgs: registry, article links with offsets, link state", common="""
+CREATE TABLE orgs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    names TEXT NOT NULL DEFAULT '[]',
+    short_names TEXT NOT NULL DEFAULT '[]',
+    country TEXT NOT NULL,
+    city TEXT NOT NULL,
+    city_names TEXT NOT NULL DEFAULT '[]',
+    type TEXT NOT NULL,
+    website TEXT,
+    registry_number TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE org_mentions (
+    id {id},
+    article_id BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    org_id TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    sentence TEXT NOT NULL
+);
+CREATE INDEX org_mentions_article ON org_mentions (article_id);
+CREATE INDEX org_mentions_org ON org_mentions (org_id, article_id);
+CREATE TABLE org_link_state (
+    org_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    names TEXT NOT NULL,
+    linked_at TEXT NOT NULL
+);
+"""))
