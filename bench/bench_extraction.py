@@ -152,6 +152,19 @@ def ablations(gold: dict[str, dict]) -> list[Tally]:
     return tallies
 
 
+def listed_not_articles(gold: dict[str, dict]) -> dict[str, int]:
+    """Not-article reasons when every page counts as listed by a feed (``listed_as_article``); quality only."""
+    from crawlers.extract import extract_article
+
+    reasons: dict[str, int] = {}
+    for page, item in gold.items():
+        article = extract_article((REALWEB / "pages" / page).read_bytes(), item["url"], listed_as_article=True)
+        if article.not_article_reason:
+            key = article.not_article_reason.split(":")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+    return reasons
+
+
 def _row(tally: Tally) -> str:
     return (f"| {tally.name} | {tally.precision:.3f} | {tally.recall:.3f} | {tally.accuracy:.3f} | "
             f"**{tally.f1:.3f}** | {tally.pages_per_s:.1f} | {tally.tp} / {tally.fn} / {tally.fp} / {tally.tn} |")
@@ -169,6 +182,7 @@ def run(quick: bool) -> str:
         gold = load_gold(quick)
         plain, odjek = measure(gold)
         variants = [] if quick else ablations(gold)
+        listed = listed_not_articles(gold)
     finally:
         logging.disable(logging.NOTSET)
     extra = odjek.extra
@@ -192,7 +206,8 @@ def run(quick: bool) -> str:
         f"- Extraction errors: {extra['errors']}; date found on {extra['dated']}/{odjek.pages} pages, "
         f"author on {extra['authored']}.",
         f"- Marked not_article (all of these pages have gold text, so each is a false alarm or a judgement call): "
-        f"{reasons}.",
+        f"{reasons}; the same pages as if a feed or news sitemap had listed them (`listed_as_article`): "
+        f"{', '.join(f'{k} {v}' for k, v in sorted(listed.items())) or 'none'}.",
         f"- Languages: {top_languages}.",
         "",
         *([

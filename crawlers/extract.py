@@ -98,6 +98,10 @@ class ExtractionOptions:
     # URL (root, /tag/, /category/, one plain word) or at least ``index_min_teasers`` <article> teasers.
     index_max_chars: int = 2000
     index_min_teasers: int = 6
+    # At an article-like URL (an id, a date or a long slug), teasers make a list only when the page's own text
+    # is shorter than this: a story followed by related-story teasers is still a story (issue 14: a news
+    # article with 18 teaser <article>s and 1,600 characters of text was marked index_page).
+    index_teaser_max_chars: int = 600
     # Up to this much text, a page that talks about cookies/consent or errors is a wall or an error page.
     wall_max_chars: int = 1500
     error_patterns: tuple[str, ...] = field(default=(
@@ -684,6 +688,8 @@ def _looks_like_index(tree: HtmlElement, text: str, url: str, options: Extractio
         return False
     if section_like_url(url):
         return True
+    if urlsplit(url or "").netloc and len(text) >= options.index_teaser_max_chars:
+        return False
     return int(tree.xpath("count(//article)")) >= options.index_min_teasers
 
 

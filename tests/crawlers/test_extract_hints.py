@@ -97,3 +97,13 @@ def test_the_extract_stage_passes_the_hint(archive):
         record_fetched(archive, entry, RawPage(entry.id, entry.url, 200, {}, body, dt.datetime.now(dt.UTC)), "t")
         verdicts[entry.via] = extract_entry(ctx, entry).not_article_reason
     assert verdicts == {"feed": None, "section": "index_page"}
+
+
+def test_a_story_with_related_teasers_at_an_article_url_is_an_article_even_without_a_hint():
+    # Paraphrase of the shape of https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=181595
+    # (realweb): a 1,600-character story followed by 18 teaser <article>s.
+    body = page(f"<main><h1>Конкурс</h1><p>{STORY}</p><p>{BRIEF}</p></main><section>{teasers(18)}</section>")
+    url = "https://news.example/service/news_view.htm?lang=e&Seq_Code=181595"
+    assert extract_article(body, url).is_article
+    # A teaser list with little text of its own at such a URL is still a list.
+    assert extract_article(page(f"<main>{teasers(18)}</main>"), url).not_article_reason == "index_page"

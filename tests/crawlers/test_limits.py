@@ -221,3 +221,53 @@ def test_scrapy_remote_control_server_is_off_and_leaves_no_token_files(sqlite_ar
         sqlite_archive.query("UPDATE frontier SET next_attempt_at = NULL")
         assert len(crawl_and_watch({"REMOTE_CONTROL_ENABLED": True})) == 1
     assert not any(Path(jobs).glob("*.json")) if jobs.exists() else True
+
+
+def _rss(urls: list[str]) -> str:
+    items = "".join(f"<item><title>Vest {n}</title><link>{u}</link><pubDate>Mon, 30 Nov 2026 09:00:00 GMT</pubDate>"
+                    f"</item>" for n, u in enumerate(urls))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>http://x</link>{items}</channel></rss>'
+
+
+def test_odjek_run_over_hostile_outlets_ends_with_each_sources_record_not_a_traceback(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from archive import open_archive
+    from odjek.cli import main
+
+    with LoopbackServer("127.0.0.87") as big, LoopbackServer("127.0.0.88") as slow, \
+            LoopbackServer("127.0.0.89") as healthy:
+        big.routes["/index.xml"] = static(_index([(big.url(f"/sm/{n}.xml"), f"2026-11-{1 + n % 28:02d}")
+                                                  for n in range(200)]), "application/xml")
+        for n in range(200):
+            big.routes[f"/sm/{n}.xml"] = static(_urlset([big.url(f"/a/{n}-vest-o-dijaspori")]), "application/xml")
+            big.routes[f"/a/{n}-vest-o-dijaspori"] = static(ARTICLE)
+        slow.routes["/rss"] = static(_rss([slow.url(f"/drip/{n}-vest") for n in range(8)]), "application/rss+xml")
+        for n in range(8):
+            slow.routes[f"/drip/{n}-vest"] = trickle(slow.stop_event, every_s=0.4, max_s=30)
+        healthy.routes["/rss"] = static(_rss([healthy.url(f"/ok/{n}-vest") for n in range(3)]), "application/rss+xml")
+        for n in range(3):
+            healthy.routes[f"/ok/{n}-vest"] = static(ARTICLE)
+        sources = tmp_path / "sources.yaml"
+        line = "  - {{id: {id}, name: {id}, country: RS, languages: [sr], group: domestic, {way}: ['{url}']}}\n"
+        sources.write_text("sources:\n" + line.format(id="big", way="sitemaps", url=big.url("/index.xml"))
+                           + line.format(id="slow", way="feeds", url=slow.url("/rss"))
+                           + line.format(id="healthy", way="feeds", url=healthy.url("/rss")), encoding="utf-8")
+        for name, value in {"DATA_DIR": tmp_path / "var", "ALLOW_PRIVATE_ADDRESSES": "1", "DOWNLOAD_DELAY_S": "0",
+                            "DOWNLOAD_TIMEOUT_S": "1.5", "SITEMAP_MAX_CHILDREN": "5", "SOURCE_MAX_TIMEOUTS": "2",
+                            "CONCURRENCY_PER_DOMAIN": "2", "RETRY_BACKOFF_S": "0.1"}.items():
+            monkeypatch.setenv(f"ODJEK_{name}", str(value))
+        monkeypatch.delenv("ODJEK_DATABASE_URL", raising=False)
+        result = CliRunner().invoke(main, ["run", "--stage", "discover", "--stage", "fetch", "--sources",
+                                           str(sources), "--json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 0, result.output  # not every source failed: the run itself did not fail
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    states = {(r["source_id"], r["state"]): r["n"] for r in db.query(
+        "SELECT source_id, state, COUNT(*) AS n FROM frontier GROUP BY source_id, state")}
+    runs = {(r["source_id"], r["stage"]): r["errors"] for r in db.query("SELECT source_id, stage, errors FROM source_runs")}
+    db.close()
+    assert states[("big", "fetched")] == 5 and states[("healthy", "fetched")] == 3
+    assert states[("slow", "new")] == 8  # two timed out, six left for the next run
+    assert "child sitemaps not followed" in runs[("big", "discover")]
+    assert "slow: 2 timeouts or broken connections in a row" in runs[("slow", "fetch")]
