@@ -471,6 +471,7 @@ class LexiconTagger:
         if self.language_gate:
             _add_patterns(self.matcher, nlp, "context::@language", language_context.get("phrases", []))
         _add_patterns(self.matcher, nlp, "foreign::", data.get("foreign_nationality") or [])
+        _add_patterns(self.matcher, nlp, "otherstate::", data.get("other_state_diaspora") or [])
         self.own_people = {key(word) for word in data.get("own_people", [])}
         unknown = {g for groups in self.requires.values() for g in groups} - set(data.get("context") or {})
         if unknown:
@@ -480,12 +481,15 @@ class LexiconTagger:
         mentions = mentions_of(doc)
         taken = [(start, end) for label, start, end in mentions if label in (OFFICE, DIRECTOR)]
         foreign_ends: set[int] = set()
+        other_state = False
         contexts: list[tuple[str, int, int]] = []
         candidates: list[Span] = []
         for match_id, start, end in self.matcher(doc):
             kind, _, rest = match_id.partition("::")
             if kind == "foreign":
                 foreign_ends.add(end)
+            elif kind == "otherstate":
+                other_state = True
             elif kind == "context":
                 contexts.append((rest, start, end))
             elif self._well_formed(doc, self.terms[int(rest)], start, end):
@@ -525,6 +529,8 @@ class LexiconTagger:
                 score *= self.penalty
             if self.language_gate and "@language" not in present:
                 score *= self.penalty  # a foreign-language text that says nothing about Serbia
+            if other_state:
+                score *= self.penalty  # another state's diaspora ("dijaspora – iseljenici" of Montenegro)
             scores[label] = round(score, 4)
         for label, others in self.suppressed_by.items():
             if label in scores and any(scores.get(other, 0.0) >= self.threshold for other in others):
