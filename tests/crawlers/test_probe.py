@@ -104,7 +104,9 @@ def test_probe_command_prints_json_and_exits_6_for_a_source_without_a_working_pa
     ok = CliRunner().invoke(main, ["sources", "probe", "--sources", str(sources), "--only", "agencija-tanr",
                                    "--only", "radio-most", "--json", "--as-of", as_of])
     assert ok.exit_code == 0, ok.output
-    lines = [json.loads(line) for line in ok.output.splitlines()]
+    # stdout only: log lines (stderr) are not part of the JSON stream.
+    lines = [json.loads(line) for line in ok.stdout.splitlines()]
+    assert "Traceback" not in ok.output
     assert [(d["source_id"], d["ok"]) for d in lines] == [("radio-most", True), ("agencija-tanr", True)]
     dead = CliRunner().invoke(main, ["sources", "probe", "--sources", str(sources), "--only", "zasticeni-portal",
                                      "--as-of", as_of])
