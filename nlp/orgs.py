@@ -46,7 +46,9 @@ MIN_ACRONYM_CHARS = 3
 # is not the registered one abroad.
 SERBIA = ("RS", ["Srbija", "Beograd", "Novi Sad", "Niš", "Kragujevac", "Subotica", "Kraljevo", "Čačak",
                  "Novi Pazar", "Zrenjanin", "Pančevo", "Valjevo", "Šabac", "Leskovac", "Vranje", "Smederevo",
-                 "Sombor", "Užice", "Loznica", "Pirot", "Zaječar", "Kruševac", "Jagodina", "Sremska Mitrovica"])
+                 "Sombor", "Užice", "Loznica", "Pirot", "Zaječar", "Kruševac", "Jagodina", "Sremska Mitrovica",
+                 # case forms the generated declension misses (adjective + noun, a fleeting a)
+                 "Novog Sada", "Novom Sadu", "Kragujevca", "Kragujevcu", "Pančeva", "Čačka", "Čačku"])
 
 # Evidence for one of several candidates, strongest first.
 CITY_EVIDENCE, NAME_EVIDENCE, COUNTRY_EVIDENCE, OUTLET_EVIDENCE = 4, 3, 2, 1

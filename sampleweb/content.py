@@ -97,6 +97,7 @@ class Expect(_Strict):
     decoy: bool = False
     topics: list[str] = []
     regions: list[str] = []
+    orgs: list[str] = []  # ids in sampleweb/orgs.csv of the registered organisations the article names
 
     @field_validator("topics")
     @classmethod

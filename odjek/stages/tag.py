@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from archive.articles import articles_for_entries, record_tags
 from archive.frontier import claim, counts_by_state
+from archive.orgs import link_and_store
 from odjek.runner import StageContext, StageReport
 from schemas.records import Article, FrontierState, TagContext
 
@@ -47,6 +48,10 @@ def run(ctx: StageContext) -> StageReport:
         for frontier_id, result in tag_texts(items, people_file=people_file):
             results.append((frontier_id, by_entry[frontier_id].id, result))
             report.count(by_entry[frontier_id].source_id, "tagged")
+        # Registry links first: if the run stops before record_tags, the entries are tagged again and the
+        # links replaced, never left missing (docs/orgs.md).
+        link_and_store(ctx.db, [(by_entry[fid].id, by_entry[fid].document, by_entry[fid].language,
+                                 countries.get(by_entry[fid].source_id)) for fid, _, _ in results])
         record_tags(ctx.db, results, ctx.owner)
         report.processed += len(batch)
         report.succeeded += len(results)
