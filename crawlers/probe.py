@@ -112,7 +112,10 @@ class Prober:
 
     # robots.txt -----------------------------------------------------------------------------------
     def robots_decision(self, url: str) -> str:
-        """'allowed', 'disallowed', or why robots.txt could not be read (4xx but 401/403 means allowed)."""
+        """'allowed', 'disallowed', or 'unreachable (…)' (no answer, or 401/403): the page is then still tried.
+
+        A missing robots.txt (other 4xx/5xx) allows everything, as in the crawler.
+        """
         from protego import Protego
 
         parts = urlsplit(url)
