@@ -204,8 +204,9 @@ class OrgLinker:
                 continue
             taken.update(range(start, end))
             resolved.append((match_id, start, end, None))
-        full_names = {org for match_id, *_ in resolved
-                      for org, short in self.name_info[match_id].orgs.items() if not short}
+        # Entries named in full under a name no other entry has: evidence for their short forms.
+        full_names = {org for match_id, *_ in resolved for org, short in self.name_info[match_id].orgs.items()
+                      if not short and len(self.name_info[match_id].orgs) == 1}
         all_places = [p for found_places in places.values() for p in found_places]
         for match_id, start, end, _ in sorted(resolved, key=lambda m: m[1]):
             org_id = self._resolve(doc, self.name_info[match_id], end, places, all_places, full_names,

@@ -73,6 +73,7 @@ def run_demo(serve: bool) -> int:
         console.print(f"[bold]sample web[/] on 127.0.0.x:{web.port}; archive: "
                       f"{settings.redacted()['database_url'] or settings.resolved_database_url}")
         ctx = open_context(settings, progress=_progress(console))
+        _import_sample_registry(ctx.db)
         reports = run_stages(ctx)
     print_summary(summarize(reports), time.perf_counter() - started)
     _check_office_mentions(ctx.db, console)
@@ -123,6 +124,16 @@ def _write_digests(settings, db, today: dt.date, console) -> None:
         deliveries = send_digest(settings, db, run)
         written = [d.detail for d in deliveries if d.state == "written"]
         console.print(f"{kind} digest {start}: {run.html_path}, {run.pdf_path}; mail: {', '.join(written) or '-'}")
+
+
+def _import_sample_registry(db) -> None:
+    """The sample web's invented diaspora organisations, so tagging links their mentions (docs/orgs.md)."""
+    from archive.orgs import import_orgs, read_rows
+    from sampleweb.content import SAMPLEWEB_DIR
+
+    report = import_orgs(db, read_rows(SAMPLEWEB_DIR / "orgs.csv"))
+    if report.errors:
+        raise RuntimeError(f"sampleweb/orgs.csv: {report.errors[0]}")
 
 
 def _ensure_demo_user(db) -> None:

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from odjek.cli import main
 
 EXPECTED_COMMANDS = {"init", "sources", "run", "import", "search", "status", "serve", "extract", "tag", "digest",
-                     "users", "reextract", "failures", "maintenance"}
+                     "users", "reextract", "failures", "maintenance", "orgs"}
 
 
 @pytest.fixture
