@@ -493,7 +493,7 @@ def query_terms(node: Node | None) -> tuple[frozenset[str], tuple[str, ...]]:
 # Filters --------------------------------------------------------------------------------------------
 
 DEFAULT_TIMEZONE = "Europe/Belgrade"  # settings.timezone: the day a press officer reads on the page
-LIST_FILTERS = ("sources", "groups", "languages", "topics", "regions", "countries", "people")
+LIST_FILTERS = ("sources", "groups", "languages", "topics", "regions", "countries", "people", "orgs")
 
 
 @dataclass
@@ -513,6 +513,7 @@ class SearchFilters:
     regions: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2 codes (labels of kind "country")
     people: list[str] = field(default_factory=list)  # ids in config/people.yaml (director mentions naming them)
+    orgs: list[str] = field(default_factory=list)  # registry ids of diaspora organisations named (archive/orgs.py)
     office: bool = False  # mentions the Directorate
     director: bool = False  # mentions the Directorate's director (current or former)
     critical: bool = False  # critical coverage (the "critical" label)
@@ -624,6 +625,10 @@ def filter_sql(filters: SearchFilters) -> tuple[list[str], list]:
     if filters.critical:
         conds.append("EXISTS (SELECT 1 FROM labels fc WHERE fc.article_id = a.id AND fc.label = ?)")
         params.append(CRITICAL_LABEL)
+    if filters.orgs:
+        sql, p = _in_list("fo.org_id", filters.orgs)
+        conds.append(f"EXISTS (SELECT 1 FROM org_mentions fo WHERE fo.article_id = a.id AND {sql})")
+        params += p
     if filters.people:
         sql, p = _in_list("fm.person", filters.people)
         conds.append(f"EXISTS (SELECT 1 FROM mentions fm WHERE fm.article_id = a.id AND {sql})")
@@ -1022,7 +1027,7 @@ def iter_all(db: Database, query: str | ParsedQuery | None, filters: SearchFilte
 
 
 FACETS = ("sources", "groups", "languages", "topics", "regions", "countries", "people", "office", "director",
-          "critical")
+          "critical", "orgs")
 _LABEL_FACETS = {"topic": "topics", "region": "regions", "country": "countries"}
 
 
@@ -1039,7 +1044,8 @@ class Facets(dict):
 def compute_facets(db: Database, query: str | ParsedQuery | None, filters: SearchFilters | None = None, *,
                    total: int | None = None) -> Facets:
     """Counts of the current result set by outlet, outlet group, language, topic, region, country, watched
-    person, and Directorate / director / critical mentions (one value each).
+    person, registered organisation (archive/orgs.py), and Directorate / director / critical mentions (one
+    value each).
 
     Exact up to COUNT_CAP matches; past it, counted over the newest COUNT_CAP matches (``Facets.sample``): the
     grouped passes then read ten thousand articles instead of every match of a word found in most of a million.
@@ -1069,6 +1075,9 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
                         f" GROUP BY l.kind, l.label", [*params, *_LABEL_FACETS, CRITICAL_LABEL])
         people = tx.all(f"SELECT m.person, COUNT(DISTINCT a.id) AS n FROM {plan.from_sql} JOIN mentions m"
                          f" ON m.article_id = a.id WHERE {where} AND m.person IS NOT NULL GROUP BY m.person", params)
+        # …and the registered organisations in a fourth.
+        orgs = tx.all(f"SELECT o.org_id, COUNT(DISTINCT a.id) AS n FROM {plan.from_sql} JOIN org_mentions o"
+                      f" ON o.article_id = a.id WHERE {where} GROUP BY o.org_id", params)
     groups_of = {r["id"]: r["grp"] for r in db.query("SELECT id, grp FROM sources")}
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
 
@@ -1090,6 +1099,8 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
             add(_LABEL_FACETS[r["kind"]], r["label"], int(r["n"]))
     for r in people:
         add("people", r["person"], int(r["n"]))
+    for r in orgs:
+        add("orgs", r["org_id"], int(r["n"]))
     out = Facets({name: sorted(values.items(), key=lambda vc: (-vc[1], vc[0])) for name, values in counts.items()})
     out.sample = sample
     return out
