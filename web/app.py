@@ -10,6 +10,7 @@ CSV cells that a spreadsheet would run as formulas are neutralised. Logins, expo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import re
@@ -205,6 +206,14 @@ def active_filters(filters: SearchFilters, label_of, story_title: str | None) ->
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _people_names(path: str, mtime_ns: int) -> dict[str, str]:
+    """Names by id from the people file, read again when the file changes (``mtime_ns`` is the cache key)."""
+    from nlp.people import load_people
+
+    return {p.id: p.name for p in load_people(path)}
+
+
 def parse(q: str, expand: bool) -> ParsedQuery:
     """The query as searched: with name and term variants (archive.query_expansion) unless ``expand`` is off."""
     return parse_query(q, expand=expand)
@@ -386,10 +395,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     # Search --------------------------------------------------------------------------------------------
     def people_names() -> dict[str, str]:
         """Watched people's display names by id (the person filter shows names, not ids)."""
-        from nlp.people import load_people
-
         try:
-            return {p.id: p.name for p in load_people(settings.people_path)}
+            return _people_names(str(settings.people_path), settings.people_path.stat().st_mtime_ns)
         except (OSError, ValueError) as exc:  # a broken people file must not take the search page down
             LOGGER.warning("people file %s unreadable: %s", settings.people_path, exc)
             return {}
