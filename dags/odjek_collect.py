@@ -40,7 +40,8 @@ def odjek_collect():
 
             return tasks.run_partition_stage("discover", unit)
 
-        @task(execution_timeout=dt.timedelta(hours=1))
+        # all_done: URLs queued by earlier runs are fetched even when this run's discovery failed (issue 14).
+        @task(execution_timeout=dt.timedelta(hours=1), trigger_rule="all_done")
         def fetch(unit: dict) -> dict:
             from odjek import tasks
 

@@ -51,6 +51,7 @@ def test_collect_dag_maps_the_crawl_stages_over_host_partitions(dagbag):
         assert dag.get_task(task_id).get_closest_mapped_task_group() is not None, task_id
     assert dag.get_task("cluster").get_closest_mapped_task_group() is None
     assert dag.get_task("crawl.fetch").upstream_task_ids >= {"crawl.discover"}
+    assert dag.get_task("crawl.fetch").trigger_rule == "all_done"  # a failed discovery never skips fetching
     assert dag.get_task("crawl.extract").upstream_task_ids >= {"crawl.fetch"}
     assert dag.get_task("crawl.tag").upstream_task_ids >= {"crawl.extract"}
     assert [a.name for a in dag.get_task("publish").outlets] == ["articles"]
