@@ -135,7 +135,7 @@ def http_url(url: str | None) -> str | None:
 # Filters in the URL ------------------------------------------------------------------------------------
 
 FILTER_PARAMS = {"source": "sources", "group": "groups", "language": "languages", "topic": "topics",
-                 "region": "regions", "country": "countries", "person": "people"}
+                 "region": "regions", "country": "countries", "person": "people", "org": "orgs"}
 BOOLEAN_FILTERS = ("office", "director", "critical")  # GET parameter = SearchFilters field, value "1"
 
 
@@ -402,9 +402,15 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             return {}
 
     def labeller(lang: str, sources: dict[str, str], people: dict[str, str]):
+        from archive.orgs import org_names
+
+        orgs = org_names(db)
+
         def label_of(facet: str, value: str) -> str:
             if facet == "sources":
                 return sources.get(value) or value
+            if facet == "orgs":
+                return orgs.get(value) or value
             if facet == "people":
                 return people.get(value) or value
             if facet in BOOLEAN_FILTERS:
@@ -442,7 +448,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             page = 1
         per = params.get("per") if params.get("per") in PAGE_SIZES else None
         results = search(db, parse(q, expand), filters, sort=sort, page=page, per_page=int(per or PAGE_SIZES[0]),
-                             facets=True)
+                         facets=True)
         lang = language_of(request)
         notice = notice_key(results.message, lang)
         message = translate(notice[0], lang, **notice[1]) if notice else results.message
@@ -725,6 +731,11 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     app.include_router(digest_review_router(settings, current_user=operator_user, csrf_check=review_csrf,
                                             csrf_token=lambda request: session_of(request).csrf_token, db=db))
+
+    from web.orgs import router as orgs_router
+
+    app.include_router(orgs_router(db, settings, session_of=session_of, render=render, check_csrf=check_csrf,
+                                   audit=audit, address_of=address_of, language_of=language_of, forbidden=Forbidden))
 
     @app.get("/healthz")
     def healthz():
