@@ -25,10 +25,13 @@ def result_record(result) -> dict[str, Any]:
         "script": result.script,
         "office": any(lab.label == "office" for lab in result.labels),
         "director": any(lab.label == "director" for lab in result.labels),
+        "critical": any(lab.label == "critical" for lab in result.labels),
         "topics": [lab.label for lab in result.labels if lab.kind == "topic"],
         "regions": [lab.label for lab in result.labels if lab.kind == "region"],
+        "countries": [lab.label for lab in result.labels if lab.kind == "country"],
         "scores": {lab.label: lab.score for lab in result.labels},
-        "mentions": [{"label": m.label, "start": m.start, "end": m.end, "text": m.text, "sentence": m.sentence}
+        "mentions": [{"label": m.label, "start": m.start, "end": m.end, "text": m.text, "sentence": m.sentence,
+                      **({"person": m.person, "former": m.former} if m.label == "director" else {})}
                      for m in result.mentions],
     }
 

@@ -15,13 +15,19 @@ def test_tag_reads_standard_input_and_prints_one_object():
     result = CliRunner().invoke(main, ["tag", "-"], input=TEXT)
     assert result.exit_code == 0, result.output
     record = json.loads(result.output)
-    assert set(record) == {"language", "script", "office", "director", "topics", "regions", "scores", "mentions"}
+    assert set(record) == {"language", "script", "office", "director", "critical", "topics", "regions", "countries",
+                           "scores", "mentions"}
     assert record["language"] == "sr" and record["script"] == "Latn"
     assert record["office"] is True and record["director"] is True
     assert "serbs_in_region" in record["topics"] and record["regions"] == ["region"]
     for mention in record["mentions"]:
         assert TEXT[mention["start"]: mention["end"]] == mention["text"]
-        assert set(mention) == {"label", "start", "end", "text", "sentence"}
+        extra = {"person", "former"} if mention["label"] == "director" else set()
+        assert set(mention) == {"label", "start", "end", "text", "sentence"} | extra
+    assert record["countries"] == ["HR"] and record["critical"] is False
+    # No date given: the people file's present state decides, and Gouillon is a former director.
+    assert {(m["person"], m["former"]) for m in record["mentions"] if m["label"] == "director"} == {
+        ("arnaud-gouillon", True)}
     assert record["scores"]["office"] == 1.0
 
 
