@@ -60,6 +60,8 @@ SR_PHRASES = [
     "Predstavnici Uprave za dijasporu posetili su udruženja Srba u Beču i Cirihu.",
     "Direktor Uprave za saradnju sa dijasporom i Srbima u regionu Arno Gujon razgovarao je sa iseljenicima.",
     "Gujonu su predstavnici zajednice uručili zahvalnicu.",
+    "Direktor Uprave za dijasporu Vladimir Kokanović sastao se sa udruženjima u Štutgartu.",
+    "Zamenica direktora Uprave obišla je dopunsku školu, a udruženja su kritikovala rad Kancelarije za dijasporu.",
     "Građani koji žive u Nemačkoj mogu da se prijave za glasanje u inostranstvu.",
     "Odliv mozgova i povratak mladih iz dijaspore teme su tribine.",
     "Srbi u Hrvatskoj upozoravaju na uklanjanje tabli na ćirilici u Vukovaru.",
