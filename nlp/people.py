@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlp.lexicon import load_lexicon
-from schemas.config import Person, PeopleFile, load_people_file
+from schemas.config import PeopleFile, Person, load_people_file
 
 LOGGER = logging.getLogger(__name__)
 
@@ -118,6 +118,6 @@ def confirmation_warnings(path: Path | str, max_age_days: int, today: dt.date | 
         return [f"{path}: no 'confirmed' date: check that {current[0].name} is still the director and set it"]
     age = (today - people_file.confirmed).days
     if age > max_age_days:
-        return [f"{path}: current term of {current[0].name} last confirmed {people_file.confirmed} "
-                f"({age} days ago, more than {max_age_days}): check it against public sources"]
+        return [(f"{path}: current term of {current[0].name} last confirmed {people_file.confirmed} "
+                f"({age} days ago, more than {max_age_days}): check it against public sources")]
     return []

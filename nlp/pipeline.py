@@ -23,8 +23,18 @@ from spacy.tokens import Doc
 from thinc.api import Config
 
 import nlp.components  # noqa: F401 - registers the factories
-from nlp.components import (CONTEXT_KEY, CRITICAL, DIRECTOR, LANGUAGE_KEY, OFFICE, CriticalTagger, LexiconTagger,
-                             mentions_of, scores_of, sentence_bounds)
+from nlp.components import (
+    CONTEXT_KEY,
+    CRITICAL,
+    DIRECTOR,
+    LANGUAGE_KEY,
+    OFFICE,
+    CriticalTagger,
+    LexiconTagger,
+    mentions_of,
+    scores_of,
+    sentence_bounds,
+)
 from nlp.lexicon import load_lexicon
 from nlp.normalize import same_length_whitespace, script_of
 from schemas.records import Label, Mention, TagContext, TagResult

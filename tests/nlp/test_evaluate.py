@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from nlp.evaluate import (ALL_LABELS, FLAG_LABELS, REGION_LABELS, TOPIC_LABELS, Counts, evaluate, load_examples,
-                          load_realtext, main, micro, summary)
+from nlp.evaluate import (
+    ALL_LABELS,
+    FLAG_LABELS,
+    REGION_LABELS,
+    TOPIC_LABELS,
+    Counts,
+    evaluate,
+    load_examples,
+    load_realtext,
+    main,
+    micro,
+    summary,
+)
 from nlp.normalize import script_of
 
 

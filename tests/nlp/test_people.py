@@ -8,8 +8,14 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from nlp.people import (confirmation_warnings, holder_on, load_people, name_variants, office_name_variants,
-                        resolve)
+from nlp.people import (
+    confirmation_warnings,
+    holder_on,
+    load_people,
+    name_variants,
+    office_name_variants,
+    resolve,
+)
 from nlp.pipeline import tag_texts
 from odjek.cli import main
 from schemas.config import ConfigError, load_people_file

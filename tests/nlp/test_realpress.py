@@ -121,8 +121,8 @@ def test_other_states_diaspora_is_no_topic():
     "Udruženja iz dijaspore traže ostavku direktora Uprave za dijasporu zbog nameštenih konkursa.",
     "Savez organizuje protest zbog katastrofalnog učinka Kancelarije za saradnju sa dijasporom i Srbima regiona.",
     "Delegati kažu da im direktorka Drašković nije odgovorila na pitanja i da Kancelarija ne radi.",
-    "Diaspora groups accused the Directorate for Cooperation with the Diaspora and Serbs in the Region of "
-    "mismanagement and called for the director's resignation in Serbia.",
+    ("Diaspora groups accused the Directorate for Cooperation with the Diaspora and Serbs in the Region of "
+    "mismanagement and called for the director's resignation in Serbia."),
 ])
 def test_criticism_of_the_directorate_is_flagged(text):
     result = tag(text, "en" if text.startswith("Diaspora") else "sr", day=dt.date(2013, 6, 1))
