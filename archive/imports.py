@@ -27,6 +27,17 @@ class ImportReport:
     article_ids: list[int] = field(default_factory=list)
 
 
+def _has_nul(value) -> bool:
+    """True when a NUL character occurs in any string of a parsed JSON value (keys included)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def parse_line(number: int, raw: str) -> ImportLine:
     """Validate one JSON line; raises ValueError with a readable reason."""
     try:
@@ -35,6 +46,10 @@ def parse_line(number: int, raw: str) -> ImportLine:
         raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
+    if _has_nul(data):
+        # PostgreSQL text cannot hold NUL; refusing the line (rather than altering its text) keeps the import
+        # the same on both stores (issue 14: found by the CLI fuzz).
+        raise ValueError("contains a NUL character (\\u0000), which the archive cannot store")
     try:
         return ImportLine.model_validate(data)
     except ValidationError as exc:

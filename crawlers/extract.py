@@ -178,7 +178,8 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None, source: S
         LOGGER.warning("page of %d bytes over the %d limit, not parsed: %s", len(body), options.max_body_bytes, url)
         return not_article(url, source_id, "too_large")
     decoded = decode_html(body, headers)
-    tree = parse_html(decoded.text)
+    # NUL is never text (HTML parsers drop or replace it) and PostgreSQL cannot store it in a text column.
+    tree = parse_html(decoded.text.replace("\x00", ""))
     if tree is None:
         return not_article(url, source_id, "no_text")
     meta = read_metadata(tree, url, options)

@@ -107,3 +107,9 @@ def test_a_story_with_related_teasers_at_an_article_url_is_an_article_even_witho
     assert extract_article(body, url).is_article
     # A teaser list with little text of its own at such a URL is still a list.
     assert extract_article(page(f"<main>{teasers(18)}</main>"), url).not_article_reason == "index_page"
+
+
+def test_nul_characters_never_reach_the_text():
+    body = page(f"<article><h1>Конкурс\x00</h1><p>{STORY}\x00</p></article>")
+    article = extract_article(body, "https://news.example/vest/1-konkurs")
+    assert article.is_article and "\x00" not in article.text and "\x00" not in (article.title or "")

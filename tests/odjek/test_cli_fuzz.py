@@ -1,8 +1,8 @@
 """The odjek command under odd input (issue 14): Hypothesis throws odd arguments, dates, numbers, files and
 stdin at the commands an operator types; every run ends with an exit status and a message, never a traceback.
 
-Example counts are modest so the suite stays fast; the archive is a temporary SQLite file with a few
-imported articles, so searches and re-extraction have something to work on.
+Example counts are modest so the suite stays fast; the archive is a temporary store with a few
+imported articles, so searches and re-extraction have something to work on; SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -30,10 +30,13 @@ VALUE = ODD.filter(lambda s: not s.startswith("-") and "\x00" not in s)
 HUGE = st.integers(min_value=-2**70, max_value=2**200).map(str)
 
 
-@pytest.fixture
-def cli_env(tmp_path, monkeypatch):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def cli_env(request, tmp_path, monkeypatch):
     monkeypatch.setenv("ODJEK_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("ODJEK_DATABASE_URL", raising=False)
+    if request.param == "postgresql":  # text with NUL cannot be stored there: the import must say so per line
+        monkeypatch.setenv("ODJEK_DATABASE_URL", request.getfixturevalue("postgres_url"))
+    else:
+        monkeypatch.delenv("ODJEK_DATABASE_URL", raising=False)
     runner = CliRunner()
     lines = [json.dumps({"url": f"https://news.example/vest/{i}-dijaspora", "title": f"Вест {i}", "source_id": "x",
                          "text": "Управа за сарадњу с дијаспором и Србима у региону. " * 8,
@@ -80,7 +83,7 @@ def test_failures_and_reextract_take_odd_numbers_and_dates(cli_env, hours, limit
 
 
 @FUZZ
-@given(lines=st.lists(st.one_of(ODD, st.dictionaries(st.sampled_from(["url", "title", "text", "source_id",
+@given(lines=st.lists(st.one_of(ODD, st.dictionaries(st.sampled_from(["url", "title", "text", "source",
                                                                        "published", "language"]),
                                                       ODD | st.integers() | st.none() | st.lists(ODD, max_size=2),
                                                       max_size=6).map(json.dumps)), max_size=5))
@@ -113,3 +116,16 @@ def test_users_add_takes_odd_names_roles_and_addresses(cli_env, name, role, emai
     runner, _ = cli_env
     _ended_cleanly(runner.invoke(main, ["users", "add", name, "--role", role, "--email", email, "--password-stdin"],
                                  input="dugacka-lozinka-1\n"))
+
+
+def test_an_import_line_with_nul_is_rejected_by_number_on_both_stores(cli_env):
+    runner, tmp_path = cli_env
+    path = tmp_path / "nul.jsonl"
+    good = {"url": "https://news.example/vest/9-a", "source": "x", "title": "Вест", "text": "Текст. " * 30,
+            "published": "2026-03-16T09:00:00+01:00"}
+    path.write_text(json.dumps({**good, "text": "Текст\u0000"}) + "\n" + json.dumps(good) + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["import", "--json", str(path)])
+    _ended_cleanly(result)
+    report = json.loads(result.output.splitlines()[-1])
+    assert report["imported"] == 1 and report["rejected"] == [
+        {"line": 1, "reason": "contains a NUL character (\\u0000), which the archive cannot store"}]
