@@ -107,6 +107,9 @@ def drop_queued_requests(downloader, source_id: str | None, reason: str) -> int:
     """
     dropped = 0
     for slot in list(getattr(downloader, "slots", {}).values()):
+        if not hasattr(slot, "queue"):
+            LOGGER.warning("Scrapy's downloader slots have no queue any more: queued requests are not dropped")
+            return dropped
         keep = []
         while slot.queue:
             request, deferred = slot.queue.popleft()
