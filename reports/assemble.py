@@ -21,6 +21,7 @@ from nlp.normalize import fold_text
 from reports.i18n import GROUPS, REGIONS, TOPICS
 from reports.model import (CountRow, Digest, Entry, EntryGroup, Item, MentionLine, Numbers, OutletRow, Review,
                            Summary)
+from reports.orgs import org_lines
 from reports.periods import Period
 from reports.relevance import CRITICAL_LABEL, ENTITY_LABELS, relevant_article_ids
 
@@ -353,4 +354,5 @@ def assemble(db: Database, period: Period, review: Review | None = None, limits:
         outlets=outlet_rows(frames, index), numbers=numbers(period, frames, previous),
         pinned=_items(all_articles, pinned_ids), note=review.note,
         excluded=_items(all_articles, [i for i in dict.fromkeys(review.excluded) if i in all_articles.index]),
+        orgs=org_lines(db, entries),
     )

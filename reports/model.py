@@ -208,6 +208,7 @@ class Digest:
     pinned: list[Item] = field(default_factory=list)
     note: str = ""
     excluded: list[Item] = field(default_factory=list)
+    orgs: list = field(default_factory=list)  # reports.orgs.OrgLine: registered organisations in the news
 
     @property
     def empty(self) -> bool:

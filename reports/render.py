@@ -30,8 +30,8 @@ SAFE_LINK_SCHEMES = {"http", "https"}
 
 # The sections of a digest in the order leadership reads them; each has templates/sections/<id>.html and
 # a line in docs/digests.md (a test checks both). The weekly digest has all; the daily one DAILY_SECTIONS.
-SECTIONS = ("summary", "critical", "directorate", "stories", "topics", "foreign", "outlets", "numbers")
-DAILY_SECTIONS = ("summary", "directorate", "topics", "foreign", "numbers")
+SECTIONS = ("summary", "critical", "directorate", "stories", "topics", "foreign", "orgs", "outlets", "numbers")
+DAILY_SECTIONS = ("summary", "directorate", "topics", "foreign", "orgs", "numbers")
 # Stories listed per section and medium: the email stays under the size at which Gmail clips a message
 # (about 102 KB); the web page and the PDF list what the assembly kept (reports.assemble.DigestLimits).
 EMAIL_LIMITS = {"critical": 5, "directorate": 10, "stories": 5, "topics": 2, "foreign": 5}
