@@ -1,9 +1,9 @@
 """Attention over time for a search: matching articles per local day (or week, month) by outlet group, and the
 top outlets. The web UI draws these as the chart above the results and exports them as CSV.
 
-Counting happens in SQL per UTC hour and outlet group; hours are turned into local days in Python, so a day
-is cut in the configured timezone (an article published 17.03 00:30 in Belgrade counts on 17.03), whatever
-the store's own time functions would do.
+Counting happens in SQL per UTC day (per hour only in the hours where the local date can change) and outlet;
+those are turned into local days in Python, so a day is cut in the configured timezone (an article published
+17.03 00:30 in Belgrade counts on 17.03), whatever the store's own time functions would do.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from archive.db import Database
-from archive.sources import source_names
+from archive.sources import source_groups, source_names
 
 LOGGER = logging.getLogger(__name__)
 
@@ -72,9 +72,31 @@ def choose_unit(first: dt.date, last: dt.date) -> str:
     return "week" if days <= MAX_WEEK_BUCKETS * 7 else "month"
 
 
-def local_day(hour_key: str, zone: ZoneInfo) -> dt.date:
-    """The local date of a UTC hour written as 'YYYY-MM-DDTHH' (the stored ISO timestamp's first 13 characters)."""
-    moment = dt.datetime.strptime(hour_key, "%Y-%m-%dT%H").replace(tzinfo=dt.UTC)
+def date_change_hours(zone: ZoneInfo, years: range = range(1990, 2051)) -> tuple[int, int]:
+    """The UTC hours (first, last) in which the local date can change in ``zone``, or (0, 23) when that cannot be
+    told by whole hours (fractional offsets, or offsets on both sides of UTC).
+
+    Outside that band every hour of a UTC day falls on one local date, so matches there are counted per UTC day;
+    only the band is counted per hour. Belgrade (UTC+1/+2) gives (22, 23); a zone without offset gives (24, 23):
+    no band. With (0, 23) every hour is counted apart and placed by its start (exact for whole-hour offsets).
+    """
+    offsets = set()
+    for year in years:
+        for month in (1, 4, 7, 10):
+            offset = dt.datetime(year, month, 15, 12, tzinfo=dt.UTC).astimezone(zone).utcoffset()
+            offsets.add(offset.total_seconds() / 3600 if offset is not None else 0.0)
+    if any(o != int(o) for o in offsets) or (min(offsets) < 0 < max(offsets)):
+        return 0, 23
+    hours = [int(24 - o) if o > 0 else int(-o) for o in offsets if o != 0]
+    return (min(hours), max(hours)) if hours else (24, 23)
+
+
+def local_day(day: str, part: str, band: tuple[int, int], zone: ZoneInfo) -> dt.date:
+    """The local date of matches counted under a UTC day ('YYYY-MM-DD') and part: an hour of the band ('22'),
+    'a' (the hours before the band) or 'z' (after it)."""
+    lo, hi = band
+    hour = lo - 1 if part == "a" else hi + 1 if part == "z" else int(part)
+    moment = dt.datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=dt.UTC) + dt.timedelta(hours=hour)
     return moment.astimezone(zone).date()
 
 
@@ -82,6 +104,7 @@ def attention(db: Database, query, filters, zone: ZoneInfo) -> Attention:
     """Matches of ``query`` (text or parsed) under ``filters`` per local day and outlet group, and the top outlets.
 
     The buckets span the date filter's range when one is set (empty days included), else first to last match.
+    One grouped pass over the matches: per UTC day, part of the day (see :func:`date_change_hours`) and outlet.
     """
     from archive.search import (  # the search's own FROM/WHERE, so counts agree
         _plan,
@@ -93,30 +116,38 @@ def attention(db: Database, query, filters, zone: ZoneInfo) -> Attention:
     if parsed.error:
         return Attention("day")
     plan = _plan(db, parsed, filters)
-    where = " AND ".join(plan.where)
+    band = date_change_hours(zone)
+    hour = "substr(a.published, 12, 2)"
+    part = f"CASE WHEN {hour} < ? THEN 'a' WHEN {hour} > ? THEN 'z' ELSE {hour} END"
     with _reading(db, parsed) as tx:
-        hours = tx.all(f"SELECT substr(a.published, 1, 13) AS hour, COALESCE(s.grp, 'unknown') AS grp,"
-                       f" COUNT(*) AS n FROM {plan.from_sql} LEFT JOIN sources s ON s.id = a.source_id"
-                       f" WHERE {where} GROUP BY substr(a.published, 1, 13), COALESCE(s.grp, 'unknown')",
-                       plan.where_params)
-        outlets = tx.all(f"SELECT a.source_id, COUNT(*) AS n FROM {plan.from_sql} WHERE {where}"
-                         f" GROUP BY a.source_id ORDER BY COUNT(*) DESC, a.source_id LIMIT {TOP_OUTLETS}",
-                         plan.where_params)
-    return build(hours, outlets, source_names(db), zone, date_from=filters.date_from, date_to=filters.date_to)
+        rows = tx.all(f"SELECT substr(a.published, 1, 10) AS day, {part} AS part, a.source_id, COUNT(*) AS n"
+                      f" FROM {plan.from_sql} WHERE {' AND '.join(plan.where)} GROUP BY 1, 2, 3",
+                      [f"{band[0]:02d}", f"{band[1]:02d}", *plan.where_params])
+    return build(rows, band, source_groups(db), source_names(db), zone, date_from=filters.date_from,
+                 date_to=filters.date_to)
 
 
-def build(hours: list[dict], outlets: list[dict], names: dict[str, str], zone: ZoneInfo, *,
-          date_from: dt.date | None = None, date_to: dt.date | None = None) -> Attention:
-    """The Attention from per-hour rows (hour, grp, n) and per-outlet rows (source_id, n)."""
+def build(rows: list[dict], band: tuple[int, int], groups_of: dict[str, str], names: dict[str, str],
+          zone: ZoneInfo, *, date_from: dt.date | None = None, date_to: dt.date | None = None) -> Attention:
+    """The Attention from grouped rows (day, part, source_id, n)."""
     per_day: dict[tuple[dt.date, str], int] = {}
+    per_outlet: dict[str, int] = {}
+    dates: dict[tuple[str, str], dt.date] = {}
     undated = 0
-    for row in hours:
-        if not row["hour"]:
-            undated += int(row["n"])
+    for row in rows:
+        n = int(row["n"])
+        per_outlet[row["source_id"]] = per_outlet.get(row["source_id"], 0) + n
+        if not row["day"]:
+            undated += n
             continue
-        key = (local_day(row["hour"], zone), row["grp"] if row["grp"] in GROUP_ORDER else "unknown")
-        per_day[key] = per_day.get(key, 0) + int(row["n"])
-    top = [(r["source_id"], names.get(r["source_id"]) or r["source_id"], int(r["n"])) for r in outlets]
+        grp = groups_of.get(row["source_id"])
+        day = dates.get((row["day"], row["part"]))
+        if day is None:  # each (UTC day, part) is converted once, not once per outlet
+            day = dates[(row["day"], row["part"])] = local_day(row["day"], row["part"], band, zone)
+        key = (day, grp if grp in GROUP_ORDER else "unknown")
+        per_day[key] = per_day.get(key, 0) + n
+    top = [(source, names.get(source) or source, n)
+           for source, n in sorted(per_outlet.items(), key=lambda sn: (-sn[1], sn[0]))[:TOP_OUTLETS]]
     days = sorted({d for d, _ in per_day})
     if not days:
         return Attention("day", top_outlets=top, undated=undated)

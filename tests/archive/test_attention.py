@@ -62,3 +62,27 @@ def test_filters_and_query_errors(archive):
     assert broken.total == 0 and broken.buckets == []
     nothing = attention(archive, parse_query("nepostojećareč"), SearchFilters(), BELGRADE)
     assert nothing.buckets == [] and nothing.top_outlets == []
+
+
+def test_parts_of_utc_days_give_the_right_local_date_in_any_zone():
+    import random
+
+    from archive.attention import date_change_hours, local_day
+
+    rng = random.Random(7)
+    start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    # Zones with whole-hour offsets are exact to the minute; fractional ones (India, Chatham) are counted per
+    # hour and placed by the hour's start.
+    for name in ("Europe/Belgrade", "UTC", "America/New_York", "Australia/Sydney", "Europe/London",
+                 "Asia/Kolkata", "Pacific/Chatham"):
+        zone = ZoneInfo(name)
+        band = date_change_hours(zone)
+        exact = band != (0, 23)
+        for _ in range(3000):
+            moment = start + dt.timedelta(hours=rng.randrange(0, 24 * 365 * 8),
+                                          minutes=rng.randrange(60) if exact else 0)
+            hour = moment.hour
+            part = "a" if hour < band[0] else "z" if hour > band[1] else f"{hour:02d}"
+            assert local_day(moment.strftime("%Y-%m-%d"), part, band, zone) == moment.astimezone(zone).date(), (
+                name, moment)
+    assert date_change_hours(BELGRADE) == (22, 23)

@@ -171,11 +171,13 @@ def test_chart_uses_weeks_for_long_spans():
 
     from archive.attention import build
 
-    hours = [{"hour": "2026-01-05T10", "grp": "domestic", "n": 2}, {"hour": "2026-06-30T22", "grp": "foreign", "n": 1}]
-    data = build(hours, [], {}, ZoneInfo("Europe/Belgrade"))
+    rows = [{"day": "2026-01-05", "part": "a", "source_id": "s1", "n": 2},
+            {"day": "2026-06-30", "part": "22", "source_id": "s2", "n": 1}]
+    data = build(rows, (22, 23), {"s1": "domestic", "s2": "foreign"}, {"s1": "Прва"}, ZoneInfo("Europe/Belgrade"))
     assert data.unit == "week" and data.buckets[0] == dt.date(2026, 1, 5)
     assert data.counts[(dt.date(2026, 6, 29), "foreign")] == 1  # 30.06 22:00 UTC is 01.07 in Belgrade, same week
     assert data.total == 3 and data.groups == ["domestic", "foreign"]
+    assert data.top_outlets == [("s1", "Прва", 2), ("s2", "s2", 1)]
 
 
 # Export -----------------------------------------------------------------------------------------------------
