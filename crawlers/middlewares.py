@@ -294,5 +294,5 @@ class RetryAfterMiddleware:
         return retry
 
 
-__all__ = ["AddressGuardMiddleware", "GuardedResolver", "RefusedAddress", "RetryAfterMiddleware",
-           "CrawlDeadline", "SharedRobotsTxtMiddleware", "SlowSourceMiddleware", "drop_queued_requests"]
+__all__ = ["AddressGuardMiddleware", "CrawlDeadline", "GuardedResolver", "RefusedAddress", "RetryAfterMiddleware",
+           "SharedRobotsTxtMiddleware", "SlowSourceMiddleware", "drop_queued_requests"]

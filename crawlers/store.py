@@ -59,7 +59,7 @@ class FrontierQueue:
     """
 
     def __init__(self, db: Database, owner: str, source_ids: Sequence[str], per_source: int, lease_s: int,
-                 max_entries: int | None = None, store: "CrawlStore | None" = None,
+                 max_entries: int | None = None, store: CrawlStore | None = None,
                  max_per_source: int | None = None):
         self.db = db
         self.owner = owner

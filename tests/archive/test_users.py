@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import users
-from archive.db import iso, utcnow
+from archive.db import utcnow
 from archive.imports import import_lines
 from odjek.settings import Settings
 

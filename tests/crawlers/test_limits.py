@@ -12,8 +12,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from archive.frontier import add_urls, claim
 from crawlers.crawl import scrapy_settings
 from crawlers.process import CrawlError, run_crawl, soft_deadline_s
@@ -49,7 +47,7 @@ def test_a_5000_child_sitemap_index_costs_only_the_capped_requests_newest_first(
     with LoopbackServer("127.0.0.81") as web:
         # Child n was modified n minutes into 2026; the index lists them shuffled.
         order = sorted(range(5000), key=lambda n: (n * 7919) % 5000)
-        stamp = lambda n: (dt.datetime(2026, 1, 1) + dt.timedelta(minutes=n)).isoformat() + "Z"  # noqa: E731
+        stamp = lambda n: (dt.datetime(2026, 1, 1) + dt.timedelta(minutes=n)).isoformat() + "Z"
         web.routes["/index.xml"] = static(_index([(web.url(f"/sm/{n}.xml"), stamp(n)) for n in order]),
                                           "application/xml")
         for n in range(5000):
@@ -61,8 +59,8 @@ def test_a_5000_child_sitemap_index_costs_only_the_capped_requests_newest_first(
     assert sorted(child_hits) == [f"/sm/{n}.xml" for n in range(4995, 5000)]
     tally = summary.sources["big"]
     assert tally["discovered"] == 10 and tally["errors"] == []
-    assert tally["warnings"] == [f"sitemap {web.url('/index.xml')}: 4995 of 5000 child sitemaps not followed "
-                                 "(sitemap_max_children 5)"]
+    assert tally["warnings"] == [(f"sitemap {web.url('/index.xml')}: 4995 of 5000 child sitemaps not followed "
+                                  "(sitemap_max_children 5)")]
 
 
 def test_child_sitemaps_are_ordered_newest_first():
@@ -154,11 +152,10 @@ def test_a_crawl_reaching_its_time_limit_closes_itself_reports_and_releases_its_
 
 
 def test_a_failed_discovery_crawl_is_each_sources_error_and_fetch_still_runs(tmp_path, monkeypatch):
+    import crawlers.process
     from archive import open_archive
     from archive.sources import sync_sources
     from odjek.runner import StageContext, run_stages
-
-    import crawlers.process
 
     url = f"sqlite:///{tmp_path / 'archive.db'}"
     real_run_crawl = crawlers.process.run_crawl
