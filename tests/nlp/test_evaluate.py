@@ -79,3 +79,16 @@ def test_main_writes_the_report(tmp_path, capsys):
     assert "| office |" in report and "held-out" in report
     assert "| snowball |" in report and "| fold |" in report
     assert "| **topics (micro)** |" in capsys.readouterr().out
+
+
+def test_realtext_set_is_better_than_the_tagger_before_the_issue_on_both_parts():
+    from nlp.evaluate import before_predictions, score
+
+    examples = load_realtext()
+    before = before_predictions()
+    assert before, "tests/data/tagging/realtext/before_predictions.json is missing"
+    for part in ([e for e in examples if not e.heldout], [e for e in examples if e.heldout]):
+        now, then = summary(evaluate(part)), summary(score(part, before))
+        for key in ("office", "director", "topics_micro", "regions_micro", "critical_recall"):
+            assert now[key] > then[key], key
+        assert now["critical_precision"] >= 0.85
