@@ -55,3 +55,13 @@ def test_block_says_so_when_no_registered_org_is_named(archive):
     digest = assemble(archive, daily_period(DAY, TZ))
     assert digest.orgs == []
     assert "Ниједна регистрована организација" in render_html(digest, "cyrl", "web", [])
+
+
+def test_plain_text_digest_has_the_block(sqlite_archive):
+    from reports.render import render_text
+
+    ids = build_archive(sqlite_archive)
+    _link(sqlite_archive, ids)
+    text = render_text(assemble(sqlite_archive, daily_period(DAY, TZ)), "latn")
+    block = text.split("Organizacije iz dijaspore u medijima ==", 1)[1].split("==", 1)[0]
+    assert "- Savez srpskih udruženja Beča (Beč, AT):" in block and "https://" in block
