@@ -206,6 +206,25 @@ def active_filters(filters: SearchFilters, label_of, story_title: str | None) ->
     return out
 
 
+BROAD_CHART_DAYS = 31  # the chart of a query with more than COUNT_CAP matches and no start date covers this many
+
+
+def chart_filters(filters: SearchFilters, broad: bool, today: dt.date) -> tuple[SearchFilters, int | None]:
+    """The filters the attention chart counts under, and the days it was limited to (None: not limited).
+
+    A query with more matches than the search counts (a word found in most of the archive) is charted over its
+    last BROAD_CHART_DAYS days unless a start date is chosen: one grouped pass over every match of such a word
+    would cost seconds at a million articles; the page says so and the date filter widens it.
+    """
+    if not broad or filters.date_from is not None:
+        return filters, None
+    data = filters.to_dict()
+    end = filters.date_to or today
+    data["date_from"] = (end - dt.timedelta(days=BROAD_CHART_DAYS - 1)).isoformat()
+    data["date_to"] = end.isoformat()
+    return SearchFilters.from_dict(data, filters.timezone), BROAD_CHART_DAYS
+
+
 @functools.lru_cache(maxsize=4)
 def _people_names(path: str, mtime_ns: int) -> dict[str, str]:
     """Names by id from the people file, read again when the file changes (``mtime_ns`` is the cache key)."""
@@ -481,7 +500,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         people = people_names()
         label_of = labeller(lang, sources, people)
         chips = active_filters(filters, label_of, story_title(filters.cluster_id))
-        attention_data = attention(db, results.query, filters, zone) if not results.query.error else None
+        charted, chart_days = chart_filters(filters, results.more, dt.datetime.now(zone).date())
+        attention_data = attention(db, results.query, charted, zone) if not results.query.error else None
 
         def t(key: str, **values) -> str:
             return translate(key, lang, **values)
@@ -501,6 +521,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
                       chart_svg=chart_svg, top_svg=top_svg, attention=attention_data,
                       series=series_rows(attention_data, t) if attention_data is not None else None,
                       query_string=query_string, has_filters=bool(chips), filter_count=len(chips),
+                      chart_days=chart_days, facet_sample=getattr(results.facets, "sample", None),
                       boolean_facets=BOOLEAN_FILTERS)
 
     def export_request(request: Request, kind: str):
@@ -558,7 +579,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         if parsed.error:
             raise StarletteHTTPException(400)
         lang = language_of(request)
-        data = attention(db, parsed, filters, zone)
+        broad = search(db, parsed, filters, per_page=1, highlight=False).more
+        charted, _ = chart_filters(filters, broad, dt.datetime.now(zone).date())
+        data = attention(db, parsed, charted, zone)
         return data, (lambda key, **values: translate(key, lang, **values))
 
     @app.get("/chart.svg")

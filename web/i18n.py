@@ -249,6 +249,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart_csv": ("Низ (CSV)", "Series (CSV)"),
     "chart_undated": ("Без датума: {n}", "Undated: {n}"),
     "top_outlets": ("Медији с највише чланака", "Top outlets"),
+    "chart_recent": (("Упит има превише погодака за цео архив: графикон обухвата последњих {n} дана; за дужи "
+                      "период изаберите датум почетка."),
+                     ("The query matches too much of the archive to chart it all: the chart covers the last {n}"
+                      " days; choose a start date for a longer period.")),
+    "facet_sample": ("Бројеви у филтерима су из {n} најновијих погодака.",
+                     "Filter counts are taken from the newest {n} matches."),
     "total": ("Укупно", "Total"),
     "export": ("Извоз", "Export"),
     "export_xlsx": ("Excel (XLSX)", "Excel (XLSX)"),

@@ -166,6 +166,45 @@ def test_attention_chart_counts_local_days_by_outlet_group_and_top_outlets(clien
     assert svg_file.text.startswith("<?xml") and 'xmlns="http://www.w3.org/2000/svg"' in svg_file.text
 
 
+def test_a_query_matching_too_much_is_charted_over_its_last_month(client, web_db, seeded_ids, monkeypatch):
+    import archive.search
+
+    _import(web_db, [{"url": f"https://example.org/today{i}", "title": f"Dijaspora danas {i}", "text": "dijaspora",
+                      "published": (dt.datetime.now(dt.UTC) - dt.timedelta(days=i)).isoformat(),
+                      "source": "vesti-dana"} for i in range(3)])
+    monkeypatch.setattr(archive.search, "COUNT_CAP", 3)  # "dijaspora" now matches more than the search counts
+    login(client)
+    html = client.get("/", params={"q": "dijaspora"}).text
+    assert "Пронађено више од 3 чланака" in html
+    assert 'id="chart-recent">Упит има превише погодака за цео архив: графикон обухвата последњих 31 дана' in html
+    buckets = re.findall(r'<g class="bar" data-bucket="([\d-]+)"', html)
+    assert len(buckets) == 3 and all(dt.date.fromisoformat(b) > dt.date.today() - dt.timedelta(days=32)
+                                     for b in buckets)  # the March articles are left out
+    assert 'id="facet-sample"' in html
+    series = client.get("/chart.csv", params={"q": "dijaspora"}).content.decode("utf-8-sig").splitlines()
+    assert len(series) == 1 + 31 and sum(int(r.split(";")[-1]) for r in series[1:]) == 3
+    # A start date of the user's own is charted whole.
+    chosen = client.get("/", params={"q": "dijaspora", "from": "2026-02-01"}).text
+    assert 'id="chart-recent"' not in chosen
+    assert min(re.findall(r'<g class="bar" data-bucket="([\d-]+)"', chosen)) <= "2026-02-01"  # 01.02's article
+
+
+def test_chart_filters_limit_only_broad_queries_without_a_start_date():
+    from archive.search import SearchFilters
+    from web.app import chart_filters
+
+    today = dt.date(2026, 12, 2)
+    plain = SearchFilters(topics=["voting_abroad"])
+    assert chart_filters(plain, False, today) == (plain, None)
+    limited, days = chart_filters(plain, True, today)
+    assert days == 31 and limited.date_from == dt.date(2026, 11, 2) and limited.date_to == today
+    assert limited.topics == ["voting_abroad"]
+    ended, _ = chart_filters(SearchFilters(date_to=dt.date(2026, 3, 31)), True, today)
+    assert (ended.date_from, ended.date_to) == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    started = SearchFilters(date_from=dt.date(2025, 1, 1))
+    assert chart_filters(started, True, today) == (started, None)
+
+
 def test_chart_uses_weeks_for_long_spans():
     from zoneinfo import ZoneInfo
 
