@@ -107,7 +107,7 @@ def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_
     """A plain-text and HTML mail of the new matches in the user's UI language: title, outlet name, local time,
     a snippet with the query's words marked, links to Odjek and the original, and a link to the search."""
     from archive.articles import get_articles
-    from archive.search import query_marks, snippet
+    from archive.search import marks_for, snippet
     from archive.sources import source_names
     from web.i18n import LANGUAGES, default_language, translate
 
@@ -119,7 +119,7 @@ def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_
     zone = ZoneInfo(settings.timezone)
     articles = get_articles(db, article_ids[:MAX_LISTED_HITS])
     outlets = source_names(db)
-    marks = query_marks(parse_query(saved.query, expand=not saved.filters.get("exact")).ast)
+    marks = marks_for(parse_query(saved.query, expand=not saved.filters.get("exact")))
     base = settings.base_url.rstrip("/")
     search_link = f"{base}/saved"
     # Unfolded headers: Python 3.11 drops the space at a fold between two encoded words ("за„Dijaspora").
