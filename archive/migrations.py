@@ -434,6 +434,12 @@ ALTER TABLE mentions ADD COLUMN former INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX mentions_person ON mentions (person, article_id);
 """))
 
+# PostgreSQL walks this index newest first, testing each article against the query, for the newest matches of a
+# broad query: a GIN bitmap of a word in most of a million articles costs more than the walk (archive.search).
+MIGRATIONS.append(Migration(702, "search: articles newest first (PostgreSQL)", postgresql="""
+CREATE INDEX IF NOT EXISTS articles_published_desc ON articles (published DESC NULLS LAST, id DESC);
+"""))
+
 # Sources (740s): each way into an outlet (its declared feeds/sitemaps/sections, then each fallback) keeps a
 # failing streak, so discovery moves to the next fallback after FALLBACK_AFTER_RUNS failed runs and the
 # health view can say which path is active and why (issue 19). Keyed by a hash of the path's URLs.

@@ -808,14 +808,19 @@ def _page(tx, db: Database, plan: _Plan, text_query: bool, sort: str, per_page: 
     return _count_and_rank(tx, db, plan, sort, per_page, offset)
 
 
-# PostgreSQL: the newest matches by date slices --------------------------------------------------------
+# PostgreSQL: broad queries walk the articles newest first ----------------------------------------------
 #
-# A GIN index cannot return matches in date order, and the heap row of every match must be read to learn its
-# date: for a word in most of a million articles, sorting them all is seconds. Past COUNT_CAP matches the
-# newest ones are found slice by slice instead, newest first (a week, then four times longer each step): each
-# slice is a range of the date index combined with the full-text index, so only the heap rows in the slice
-# are read, and the walk stops as soon as it has enough. Same results as one ORDER BY over all matches.
+# A GIN index cannot return matches in date order, and a bitmap of a word found in most of a million articles
+# costs most of a second to build (and the heap row of every match to sort). For such a query the newest
+# matches are found by walking the articles newest first (migration 702's index) and testing each against the
+# query: 2,000 matches of a word in 70 % of the articles are ~2,900 rows. The planner chooses the walk or the
+# bitmap from its statistics of the words (a narrow query keeps the bitmap). Counting is the same problem: the
+# capped count builds the whole bitmap. So when the planner estimates more than BROAD_ESTIMATE matches (ten
+# times COUNT_CAP, a margin the lexeme statistics do not miss), the total is reported as "more than 10,000"
+# without counting; below that it is counted exactly, as before.
 
+BROAD_ESTIMATE = 10 * COUNT_CAP
+WALK_SHARE = 0.3  # estimated share of the articles matching, from which walking newest first beats the bitmap
 SLICE_DAYS = 7
 SLICE_GROWTH = 4
 
@@ -826,12 +831,43 @@ def _capped_total(tx, plan: _Plan, cap: int | None = None) -> int:
                          f" LIMIT {cap + 1}) capped", plan.where_params) or 0)
 
 
-def _newest_postgres(tx, plan: _Plan, n: int, total: int) -> list[int]:
-    """Ids of the newest ``n`` matches (published DESC NULLS LAST, id DESC) of a plan, on PostgreSQL."""
+def _estimate_postgres(tx, plan: _Plan) -> float:
+    """The planner's estimate of the number of matches (no execution)."""
+    row = tx.one(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}",
+                 plan.where_params)
+    if not row:
+        return 0.0
+    doc = next(iter(row.values()))
+    if isinstance(doc, str):
+        import json
+
+        doc = json.loads(doc)
+    return float(doc[0]["Plan"]["Plan Rows"])
+
+
+def _total_postgres(tx, plan: _Plan) -> int:
+    """The capped total; COUNT_CAP + 1 ("more than") without counting when the estimate is far past it."""
+    if _estimate_postgres(tx, plan) >= BROAD_ESTIMATE:
+        return COUNT_CAP + 1
+    return _capped_total(tx, plan)
+
+
+def _newest_postgres(tx, plan: _Plan, n: int, total: int | None = None) -> list[int]:
+    """Ids of the newest ``n`` matches (published DESC NULLS LAST, id DESC) of a plan, on PostgreSQL.
+
+    A query matching a large share of the articles (estimated WALK_SHARE or more) walks the articles newest
+    first; the others are read by date slices, newest first (a week, then four times longer each step): each
+    slice combines the full-text index with a range of the date index, so only the heap rows in the slice are
+    read, and the walk stops as soon as it has enough. Both give the order of one ORDER BY over every match.
+    """
     where = " AND ".join(plan.where)
     order = "ORDER BY a.published DESC NULLS LAST, a.id DESC"
-    if total <= COUNT_CAP:
-        return [int(r["id"]) for r in tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} {order} LIMIT {n}",
+    if total is not None and total <= COUNT_CAP:  # few matches: one bitmap, one sort
+        return [int(r["id"]) for r in tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} {order} LIMIT {int(n)}",
+                                             plan.where_params)]
+    articles = float(tx.scalar("SELECT reltuples FROM pg_class WHERE relname = 'articles'") or 0)
+    if articles > 0 and _estimate_postgres(tx, plan) >= WALK_SHARE * articles:
+        return [int(r["id"]) for r in tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} {order} LIMIT {int(n)}",
                                              plan.where_params)]
     bounds = tx.one("SELECT MIN(published) AS lo, MAX(published) AS hi FROM articles")
     out: list[int] = []
@@ -842,14 +878,14 @@ def _newest_postgres(tx, plan: _Plan, n: int, total: int) -> list[int]:
         while len(out) < n:
             lower = upper - span
             rows = tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} AND a.published >= ? AND a.published < ?"
-                          f" {order} LIMIT {n - len(out)}", [*plan.where_params, iso(lower), iso(upper)])
+                          f" {order} LIMIT {int(n) - len(out)}", [*plan.where_params, iso(lower), iso(upper)])
             out += [int(r["id"]) for r in rows]
             if lower <= oldest:
                 break
             upper, span = lower, span * SLICE_GROWTH
     if len(out) < n:  # undated matches come last, as in the ORDER BY
         rows = tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} AND a.published IS NULL"
-                      f" ORDER BY a.id DESC LIMIT {n - len(out)}", plan.where_params)
+                      f" ORDER BY a.id DESC LIMIT {int(n) - len(out)}", plan.where_params)
         out += [int(r["id"]) for r in rows]
     return out
 
@@ -863,20 +899,22 @@ def _scores_postgres(tx, plan: _Plan, ids: list[int]) -> dict[int, float]:
 
 
 def _page_postgres(tx, plan: _Plan, sort: str, per_page: int, offset: int) -> tuple[int, bool, list[dict]]:
-    """:func:`_count_and_rank`'s rules on PostgreSQL, with the newest matches found by date slices."""
-    total = _capped_total(tx, plan)
+    """:func:`_count_and_rank`'s rules on PostgreSQL, with the newest matches found newest first."""
+    total = _total_postgres(tx, plan)
     if sort == "date":
         ids = _newest_postgres(tx, plan, offset + per_page, total)[offset:]
         scores = _scores_postgres(tx, plan, ids)
         return total, False, [{"id": i, "score": scores.get(i, 0.0)} for i in ids]
     if total <= RANK_WINDOW:
         return total, False, _count_and_rank(tx, None, plan, sort, per_page, offset, total=total)[2]
-    if offset >= RANK_WINDOW:
-        return total, True, []
     window = _newest_postgres(tx, plan, RANK_WINDOW, total)
+    if len(window) < RANK_WINDOW:  # the estimate was far off: the walk saw every match
+        total = len(window)
+    if offset >= RANK_WINDOW:
+        return total, total > RANK_WINDOW, []
     scores = _scores_postgres(tx, plan, window)
     ranked = sorted(window, key=lambda i: -scores.get(i, 0.0))  # stable: equal scores stay newest first
-    return total, True, [{"id": i, "score": scores.get(i, 0.0)} for i in ranked[offset:offset + per_page]]
+    return total, total > RANK_WINDOW, [{"id": i, "score": scores.get(i, 0.0)} for i in ranked[offset:offset + per_page]]
 
 
 def _count_and_rank(tx, db: Database | None, plan: _Plan, sort: str, per_page: int, offset: int,
@@ -1035,7 +1073,8 @@ class Facets(dict):
     """Facet name → [(value, count)], most frequent first.
 
     ``sample`` is None when the counts cover every match; for a query with more than COUNT_CAP matches it is the
-    number of newest matches they were counted over (the page says "among the newest 10,000").
+    number of newest matches they were counted over (RANK_WINDOW: the ones relevance ranks; the page says "among
+    the newest 2,000").
     """
 
     sample: int | None = None
@@ -1047,8 +1086,8 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
     person, registered organisation (archive/orgs.py), and Directorate / director / critical mentions (one
     value each).
 
-    Exact up to COUNT_CAP matches; past it, counted over the newest COUNT_CAP matches (``Facets.sample``): the
-    grouped passes then read ten thousand articles instead of every match of a word found in most of a million.
+    Exact up to COUNT_CAP matches; past it, counted over the newest RANK_WINDOW matches (``Facets.sample``): the
+    grouped passes then read two thousand articles instead of every match of a word found in most of a million.
     ``total`` is the search's capped count when the caller has it.
     """
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
@@ -1062,9 +1101,9 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
     # sources table.
     with _reading(db, parsed) as tx:
         if total is None:
-            total = _capped_total(tx, plan)
+            total = _total_postgres(tx, plan) if db.dialect == "postgresql" and parsed.ast else _capped_total(tx, plan)
         if total > COUNT_CAP:
-            ids = _newest(tx, db, plan, parsed, COUNT_CAP, total)
+            ids = _newest(tx, db, plan, parsed, RANK_WINDOW, total)
             sample = len(ids)
             plan = _Plan("articles a", "0.0", [], [f"a.id IN ({', '.join(map(str, ids)) or 'NULL'})"], [])
         where, params = " AND ".join(plan.where), plan.where_params

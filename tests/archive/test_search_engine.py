@@ -360,6 +360,12 @@ def test_newest_matches_are_the_same_found_slice_by_slice(archive, monkeypatch):
     monkeypatch.setattr(search_module, "RANK_WINDOW", 5)
     by_date = [h.id for page in (1, 2, 3) for h in search(db, "susret", sort="date", per_page=6, page=page).hits]
     assert by_date == newest_first[:18]
+    if db.dialect == "postgresql":  # the other PostgreSQL path: walking newest first (a word in most articles)
+        with db.transaction() as tx:
+            tx.execute("ANALYZE articles")
+        monkeypatch.setattr(search_module, "WALK_SHARE", 0.0)
+        walked = [h.id for page in (1, 2, 3) for h in search(db, "susret", sort="date", per_page=6, page=page).hits]
+        assert walked == newest_first[:18]
     ranked = search(db, "susret", per_page=7)
     assert ranked.more and ranked.ranked == 5 and {h.id for h in ranked.hits} == set(newest_first[:5])
     scores = [h.score for h in ranked.hits]
@@ -386,7 +392,8 @@ def test_facets_of_a_broad_query_count_its_newest_matches(archive, monkeypatch):
         tag(db, ids[-1], [("DE" if i % 2 else "AT", "country")])
     exact = compute_facets(db, "susret")
     assert exact.sample is None and dict(exact["countries"]) == {"AT": 6, "DE": 6}
-    monkeypatch.setattr(search_module, "COUNT_CAP", 5)
+    monkeypatch.setattr(search_module, "COUNT_CAP", 8)
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 5)
     for query in ("susret", ""):  # a text query and the filters-only listing
         sampled = compute_facets(db, query)
         assert sampled.sample == 5, query
@@ -394,3 +401,16 @@ def test_facets_of_a_broad_query_count_its_newest_matches(archive, monkeypatch):
         assert dict(sampled["countries"]) == {"DE": 3, "AT": 2}, query
     page = search(db, "susret", facets=True)
     assert page.more and page.facets.sample == 5 and dict(page.facets["countries"]) == {"DE": 3, "AT": 2}
+
+
+def test_postgres_estimate_gate_never_misreports_a_narrow_query(archive, monkeypatch):
+    import archive.search as search_module
+
+    db = archive
+    for i in range(3):
+        add(db, f"n{i}", f"Retko {i}", f"Retka reč jedinstvenica broj {i}.")
+    monkeypatch.setattr(search_module, "COUNT_CAP", 8)
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 5)
+    monkeypatch.setattr(search_module, "BROAD_ESTIMATE", 0)  # every query looks broad to the gate
+    results = search(db, "jedinstvenica")
+    assert results.total == 3 and not results.more and len(results.hits) == 3
