@@ -504,10 +504,12 @@ def _explain(db, sql: str, params: list) -> str:
         return "\n".join(str(r["detail"]) for r in rows)
 
 
-def run_kept(size: int = SCALED_SIZE, keep_dir: Path = KEEP_DIR) -> str:
+def run_kept(size: int = SCALED_SIZE, keep_dir: Path = KEEP_DIR, stores: tuple[str, ...] | None = None) -> str:
     """The query mix on the kept archives (built on first use), with and without facets, against the plain
     baseline; ingest rate and index sizes per article; plans of the three slowest queries' slowest statements.
-    Writes the section ``search_<size>`` of docs/benchmarks.md and returns it."""
+    ``stores`` (names as in the table) measures only those; the other store's last figures are kept from
+    var/bench/. Writes the section ``search_<size>`` of docs/benchmarks.md and returns it."""
+    import json
     import platform
 
     from archive.search import COUNT_CAP, RANK_WINDOW, search
@@ -521,6 +523,11 @@ def run_kept(size: int = SCALED_SIZE, keep_dir: Path = KEEP_DIR) -> str:
 
     results: dict[str, dict] = {}
     for store, url in _kept_urls(size, keep_dir).items():
+        saved = keep_dir / f"results-{size}-{store.split()[0].lower()}.json"
+        if stores is not None and store not in stores:
+            if saved.exists():
+                results[store] = json.loads(saved.read_text(encoding="utf-8"))
+            continue
         if not url:
             continue
         db, meta = _kept_store(url, size, base_rows)
@@ -538,10 +545,12 @@ def run_kept(size: int = SCALED_SIZE, keep_dir: Path = KEEP_DIR) -> str:
             plans = []
             for i in slowest:
                 ms, sql, params = _slowest_statement(db, *QUERIES[i])
-                plans.append((QUERIES[i], medians[i], ms, sql, _explain(db, sql, params)))
+                plans.append((list(QUERIES[i]), medians[i], ms, sql, _explain(db, sql, params)))
             results[store] = {"times": times["odjek"], "facet_times": times["facets"], "plain_times": times["plain"],
                               "sizes": _index_sizes(db), "meta": meta, "plans": plans,
-                              "articles": int(db.scalar("SELECT COUNT(*) FROM articles") or 0)}
+                              "articles": int(db.scalar("SELECT COUNT(*) FROM articles") or 0),
+                              "measured": dt.datetime.now(dt.UTC).isoformat(timespec="minutes")}
+            saved.write_text(json.dumps(results[store]), encoding="utf-8")
         finally:
             db.close()
     lines = [f"## Search at {size:,} articles (`make bench-search-1m`)", "",
@@ -557,13 +566,13 @@ def run_kept(size: int = SCALED_SIZE, keep_dir: Path = KEEP_DIR) -> str:
             v = r[key]
             lines.append(f"| {store} | {label} | {statistics.median(v):.1f} | {_pct(v, 0.95):.1f} | {max(v):.1f} |")
     lines += ["", "| store | articles | ingest (load incl. indexes) | normalised index | per article | plain index |"
-              " shadow text |", "|---|---:|---:|---:|---:|---:|---:|"]
+              " shadow text | measured (UTC) |", "|---|---:|---:|---:|---:|---:|---:|---|"]
     for store, r in results.items():
         load_s = float(r["meta"].get("load_s", "0") or 0)
         norm = float(r["sizes"]["normalised"].split()[0])
         lines.append(f"| {store} | {r['articles']:,} | {r['articles'] / max(load_s, 1e-9):,.0f} articles/s"
                      f" ({load_s:.0f} s) | {r['sizes']['normalised']} | {norm * 2**20 / max(r['articles'], 1):,.0f} B |"
-                     f" {r['sizes']['plain']} | {r['sizes']['shadow text']} |")
+                     f" {r['sizes']['plain']} | {r['sizes']['shadow text']} | {r.get('measured', '')} |")
     for store, r in results.items():
         lines += ["", f"Slowest queries on {store} (median ms with facets; the plan of the slowest statement each"
                       " issues):", ""]
@@ -613,10 +622,13 @@ if __name__ == "__main__":
     parser.add_argument("--full", action="store_true", help="200,000 articles (default: 20,000)")
     parser.add_argument("--size", type=int, help="a kept archive of this many articles (e.g. 1000000)")
     parser.add_argument("--build-only", action="store_true", help="with --size: build the kept archives, no timing")
+    parser.add_argument("--store", action="append", choices=["sqlite", "postgresql"],
+                        help="with --size: measure only this store (the other's last figures are kept)")
     args = parser.parse_args()
+    names = {"sqlite": "SQLite (FTS5)", "postgresql": "PostgreSQL (GIN)"}
     if args.size and args.build_only:
         build_kept(args.size)
     elif args.size:
-        print(run_kept(args.size))
+        print(run_kept(args.size, stores=tuple(names[s] for s in args.store) if args.store else None))
     else:
         print(run(quick=not args.full))
