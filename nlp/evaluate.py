@@ -365,8 +365,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("\n" + comparison + "\n")
     if sampleweb:
         sys.stdout.write("\nSample web (extra check):\n" + sampleweb + "\n")
+    from nlp.orgs_eval import orgs_section  # noqa: PLC0415 - organisation linking (issue 18)
+
+    orgs = orgs_section()
+    sys.stdout.write("\nOrganisation linking:\n" + orgs + "\n")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report(examples, counts, comparison, split, sampleweb, realtext), encoding="utf-8")
+    args.output.write_text(report(examples, counts, comparison, split, sampleweb, realtext)
+                           + "\n## Organisation linking (registry)\n\n" + orgs + "\n", encoding="utf-8")
     return 0
 
 

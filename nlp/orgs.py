@@ -42,6 +42,7 @@ QUOTES = "\"'„“”«»‘’‚›‹"
 PLACE_PREPOSITIONS = frozenset({"iz", "u", "in", "from", "aus", "v", "iz", "na", "of", "im", "bei"})
 PLACE_LOOKAHEAD = 3  # tokens after the name (quotes, a comma, a bracket and the preposition) to look for it
 MIN_ACRONYM_CHARS = 3
+ACRONYM_ENDINGS = ("a", "u", "om", "e", "i", "ov", "ova", "ovi", "ove", "ovu", "ovom")
 # Places in Serbia are not in the region gazetteer (they are no region); an organisation "iz Beograda"
 # is not the registered one abroad.
 SERBIA = ("RS", ["Srbija", "Beograd", "Novi Sad", "Niš", "Kragujevac", "Subotica", "Kraljevo", "Čačak",
@@ -112,6 +113,8 @@ class OrgLinker:
         pattern: list[dict[str, Any]] = []
         for word in self._words(clean_name(name)):
             keys = {key(word)} | {key(form) for form in declensions(word)} if word[:1].isalpha() else {key(word)}
+            if is_acronym(word):
+                keys |= {key(f"{word}-{ending}") for ending in ACRONYM_ENDINGS}  # SNV-a, SNV-om: one token
             keys.discard("")
             if not keys:
                 continue
@@ -219,7 +222,7 @@ class OrgLinker:
         """A name has a capital somewhere; an acronym is written in capitals (SKD, not skd)."""
         words = [t.text for t in doc[start:end] if t.text not in QUOTES and not t.is_punct]
         if self.name_info[match_id].acronym:
-            return all(is_acronym(to_latin(w)) for w in words)
+            return all(is_acronym(to_latin(w).split("-")[0]) for w in words)
         return any(w[:1].isupper() for w in words)
 
     def _adjacent_places(self, doc: Doc, end: int, places: dict[int, list[_Place]]) -> list[_Place]:
@@ -255,7 +258,10 @@ class OrgLinker:
                 return org_id  # a full name no other entry has
             if name.acronym and len(name.orgs) == 1:
                 return org_id
-        scores = {o: self._evidence(self.orgs[o], all_places, full_names, outlet_country) for o in candidates}
+        # Another entry of the same country named in full sets the scene as a place name does.
+        named_countries = {self.orgs[o].country for o in full_names if o not in name.orgs}
+        scores = {o: self._evidence(self.orgs[o], all_places, full_names, outlet_country, named_countries)
+                  for o in candidates}
         best = max(scores.values(), default=0)
         if best == 0:
             return None
@@ -263,12 +269,13 @@ class OrgLinker:
         return winners[0] if len(winners) == 1 else None
 
     @staticmethod
-    def _evidence(org: Org, all_places: list[_Place], full_names: set[str], outlet_country: str | None) -> int:
+    def _evidence(org: Org, all_places: list[_Place], full_names: set[str], outlet_country: str | None,
+                  named_countries: set[str]) -> int:
         if any(org.id in p.orgs for p in all_places):
             return CITY_EVIDENCE
         if org.id in full_names:
             return NAME_EVIDENCE
-        if any(p.is_country and p.country == org.country for p in all_places):
+        if any(p.is_country and p.country == org.country for p in all_places) or org.country in named_countries:
             return COUNTRY_EVIDENCE
         if outlet_country and outlet_country.upper() == org.country:
             return OUTLET_EVIDENCE
