@@ -93,3 +93,29 @@ def test_a_utf16_page_labelled_utf8_is_extracted_and_tagged_as_text_not_mojibake
                                 headers={"content-type": "text/html; charset=utf-8"})
     assert extracted.is_article and "Управа за сарадњу с дијаспором" in extracted.text
     assert "\x00" not in extracted.text and extracted.script == "Cyrl" and extracted.language == "sr"
+
+
+def test_a_utf16_page_labelled_utf8_is_stored_extracted_and_tagged_right(archive, tmp_path):
+    import datetime as dt
+
+    from archive.articles import record_fetched
+    from archive.frontier import add_urls, claim
+    from odjek.runner import StageContext, run_stages
+    from odjek.settings import Settings
+    from schemas.records import DiscoveredUrl, FrontierState, RawPage
+
+    story = " ".join(["Управа за сарадњу с дијаспором и Србима у региону организовала је трибину у Бечу."] * 4)
+    html = UTF16_PAGE.replace("<body>", f"<body><article><h1>Трибина у Бечу</h1><p>{story}</p></article>")
+    add_urls(archive, [DiscoveredUrl("https://news.example/vest/77-tribina", "s", "feed")])
+    (entry,) = claim(archive, FrontierState.NEW, 1, "t")
+    record_fetched(archive, entry, RawPage(entry.id, entry.url, 200, {"Content-Type": "text/html; charset=utf-8"},
+                                           html.encode("utf-16-le"), dt.datetime.now(dt.UTC)), "t")
+    ctx = StageContext(settings=Settings.from_mapping({"data_dir": str(tmp_path)}), db=archive, sources=[])
+    run_stages(ctx, ["extract", "tag"])
+    article = archive.one("SELECT id, title, text FROM articles")
+    assert article["title"] == "Трибина у Бечу" and "\x00" not in article["text"]
+    mentions = archive.query("SELECT label, text FROM mentions WHERE article_id = ?", (article["id"],))
+    # The Directorate is found in the decoded text (mojibake would hold no mention at all).
+    office = [m["text"] for m in mentions if m["label"] == "office"]
+    assert len(office) == 4 and all(text.startswith("Управ") for text in office)
+    assert any(m["label"] == "europe_russia" and m["text"] == "Бечу" for m in mentions)  # Vienna, the region
