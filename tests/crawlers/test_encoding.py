@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.encoding import decode_html, header_charset, meta_charset, normalise_charset, utf16_without_bom
+from crawlers.encoding import (
+    decode_html,
+    header_charset,
+    meta_charset,
+    normalise_charset,
+    utf16_without_bom,
+)
 
 CYR = "Управа за сарадњу с дијаспором и Србима у региону, ђак, ћирилица"
 LAT = "Uprava za saradnju sa dijasporom - đak, ćirilica, čaša, šuma, žaba"
