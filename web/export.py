@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -135,6 +136,8 @@ def xlsx_bytes(rows: Iterable[ExportRow], header: list[str], sheet_title: str) -
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.filters import AutoFilter
 
+    rows = iter(rows)
+    first = next(rows, None)  # a failing archive fails here, before the streaming writer holds open elements
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_text(sheet_title)[:31] or "Odjek")
     sheet.freeze_panes = "A2"
@@ -159,7 +162,7 @@ def xlsx_bytes(rows: Iterable[ExportRow], header: list[str], sheet_title: str) -
         head.append(cell)
     sheet.append(head)
     count = 0
-    for row in rows:
+    for row in itertools.chain([first] if first is not None else [], rows):
         if count >= XLSX_MAX_ROWS:
             LOGGER.warning("XLSX export stopped at Excel's limit of %d rows", XLSX_MAX_ROWS)
             break
