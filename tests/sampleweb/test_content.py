@@ -92,7 +92,7 @@ def test_ground_truth_maps_live_urls_to_story_and_expectations(articles):
     for url, entry in truth.items():
         assert url.startswith(bases[entry["outlet"]])
         stories[entry["story"]].add(entry["outlet"])
-        assert set(entry["expect"]) == {"office", "director", "decoy", "topics", "regions"}
+        assert set(entry["expect"]) == {"office", "director", "decoy", "topics", "regions", "orgs"}
     assert max(len(outlets) for outlets in stories.values()) >= 3
 
 
