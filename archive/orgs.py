@@ -21,7 +21,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from archive.db import Database, Tx, iso, parse_iso, utcnow
-from schemas.orgs import COLUMNS, REQUIRED_COLUMNS, Org, OrgImportReport, OrgMention, OrgRow
+from schemas.orgs import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    Org,
+    OrgImportReport,
+    OrgMention,
+    OrgRow,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -140,11 +147,11 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, str]]]:
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    import openpyxl  # noqa: PLC0415 - only imports of spreadsheets need it
+    import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file; all mean "not readable"
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file: "not readable"
         raise RegistryFileError(f"cannot read {path} as XLSX: {type(exc).__name__}: {exc}") from None
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
@@ -241,7 +248,7 @@ def export_csv(orgs: Sequence[Org]) -> str:
 
 def export_xlsx(orgs: Sequence[Org], path: Path) -> None:
     """The registry as an XLSX file (the import format)."""
-    import openpyxl  # noqa: PLC0415
+    import openpyxl
 
     book = openpyxl.Workbook()
     sheet = book.active
@@ -291,7 +298,7 @@ def link_and_store(db: Database, items: Sequence[tuple[int, str, str | None, str
     if not items:
         return 0
     if linker is None:
-        from nlp.orgs import registry_linker  # noqa: PLC0415 - spaCy only where linking happens
+        from nlp.orgs import registry_linker  # lazily: spaCy loads only where linking happens
 
         linker = registry_linker(list_orgs(db))
     found = linker(items)
@@ -348,7 +355,7 @@ def record_link_state(tx: Tx, orgs: Sequence[Org]) -> None:
 def candidate_articles(db: Database, change: RegistryChange) -> list[int]:
     """Articles that could match a changed entry: those linked to it now, and those whose text has every
     word of one of its old or new names (found through the search index, so script- and case-blind)."""
-    from archive.search import SearchFilters, _plan, parse_query  # noqa: PLC0415
+    from archive.search import SearchFilters, _plan, parse_query
 
     ids: set[int] = set()
     if not change:
@@ -371,7 +378,7 @@ def candidate_articles(db: Database, change: RegistryChange) -> list[int]:
 
 def _query_words(name: str) -> list[str]:
     """A name's words as plain query words (quotes, operators and punctuation dropped)."""
-    import re  # noqa: PLC0415
+    import re
 
     words = re.findall(r"\w+", name)
     return [w for w in words if w.upper() not in ("OR", "AND", "NOT", "NE", "ILI", "НЕ", "ИЛИ")][:12]
@@ -380,7 +387,7 @@ def _query_words(name: str) -> list[str]:
 def relink(db: Database, *, full: bool = False, batch: int = RELINK_BATCH,
            progress: Callable[[int, int], None] | None = None) -> dict:
     """Relink the articles that could match entries changed since the last relink (all with ``full``)."""
-    from nlp.orgs import registry_linker  # noqa: PLC0415
+    from nlp.orgs import registry_linker
 
     orgs = list_orgs(db)
     change = registry_changes(db)
@@ -408,7 +415,7 @@ def relink(db: Database, *, full: bool = False, batch: int = RELINK_BATCH,
 
 def article_document(title: str | None, text: str | None) -> str:
     """The tagged text of an article (title, blank line, body): mention offsets point into it."""
-    from schemas.records import document_text  # noqa: PLC0415
+    from schemas.records import document_text
 
     return document_text(title, text)
 
@@ -417,7 +424,7 @@ def article_document(title: str | None, text: str | None) -> str:
 
 def coverage(db: Database, org_id: str, since: dt.datetime, timezone: str) -> list[tuple[dt.date, int]]:
     """Articles naming the entry per local day since ``since`` (days without articles are left out)."""
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
+    from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(timezone)
     rows = db.query("SELECT DISTINCT a.id, a.published FROM org_mentions m JOIN articles a ON a.id = m.article_id"

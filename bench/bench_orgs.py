@@ -65,9 +65,9 @@ def _rows(size: int) -> tuple[list[dict], dict[int, str]]:
     rng = random.Random(18)
     injected: dict[int, str] = {}
     for index, row in enumerate(rows):
-        sentence, org = None, None
+        sentence = None
         if index % MENTION_EVERY == 0:
-            sentence, org = rng.choice(SENTENCES)
+            sentence = rng.choice(SENTENCES)[0]
         elif index % LOOKALIKE_EVERY == 7:
             sentence = rng.choice(LOOKALIKES)
         if sentence:

@@ -19,7 +19,6 @@ Links are stored on the Doc as ``doc._.odjek_orgs`` (entry id, token start, toke
 from __future__ import annotations
 
 import logging
-
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +38,7 @@ LOGGER = logging.getLogger(__name__)
 
 QUOTES = "\"'„“”«»‘’‚›‹"
 # Words that put a place right after a name: "društvo Jedinstvo iz Linca", "Union of Serbs in Vienna".
-PLACE_PREPOSITIONS = frozenset({"iz", "u", "in", "from", "aus", "v", "iz", "na", "of", "im", "bei"})
+PLACE_PREPOSITIONS = frozenset({"iz", "u", "in", "from", "aus", "v", "na", "of", "im", "bei"})
 PLACE_LOOKAHEAD = 3  # tokens after the name (quotes, a comma, a bracket and the preposition) to look for it
 MIN_ACRONYM_CHARS = 3
 ACRONYM_ENDINGS = ("a", "u", "om", "e", "i", "ov", "ova", "ovi", "ove", "ovu", "ovom")
@@ -103,7 +102,7 @@ class OrgLinker:
     def _key(self):
         if "odjek_inflection" in self.nlp.pipe_names:
             return self.nlp.get_pipe("odjek_inflection").function
-        from nlp.inflection import key_function  # noqa: PLC0415
+        from nlp.inflection import key_function
 
         return key_function(self.nlp.lang)
 
@@ -239,7 +238,7 @@ class OrgLinker:
                 bracket = True
                 position += 1
                 continue
-            if text in PLACE_PREPOSITIONS or text in ("iz", "u", "v"):
+            if text in PLACE_PREPOSITIONS:
                 position += 1
                 return places.get(position, []) if position < len(doc) else []
             return places.get(position, []) if bracket else []
@@ -315,10 +314,10 @@ def make_org_linker(nlp: Language, name: str, places_lexicon: str) -> OrgLinker:
 
 def build_linker_pipeline(language: str, orgs: Sequence[Org], inflection: str = "snowball") -> Language:
     """A light pipeline (normaliser, inflection, org linker) for one pipeline language."""
-    import spacy  # noqa: PLC0415
-    from thinc.api import Config  # noqa: PLC0415
+    import spacy
+    from thinc.api import Config
 
-    from nlp.pipeline import _add_abbreviations, _split_final_period_after_cyrillic  # noqa: PLC0415
+    from nlp.pipeline import _add_abbreviations, _split_final_period_after_cyrillic
 
     components = {
         "odjek_script_normalizer": {"factory": "odjek_script_normalizer"},
@@ -341,7 +340,7 @@ class RegistryLinker:
         self.pipelines: dict[str, Language] = {}
 
     def pipeline(self, language: str | None) -> Language:
-        from nlp.pipeline import pipeline_language  # noqa: PLC0415
+        from nlp.pipeline import pipeline_language
 
         code = pipeline_language(language or "sr")
         if code not in self.pipelines:
@@ -349,9 +348,9 @@ class RegistryLinker:
         return self.pipelines[code]
 
     def __call__(self, items: Sequence[tuple[Any, str, str | None, str | None]]) -> dict[Any, list[OrgMention]]:
-        from nlp.normalize import same_length_whitespace  # noqa: PLC0415
-        from nlp.pipeline import sentence_around  # noqa: PLC0415
-        from schemas.records import TagContext  # noqa: PLC0415
+        from nlp.normalize import same_length_whitespace
+        from nlp.pipeline import sentence_around
+        from schemas.records import TagContext
 
         out: dict[Any, list[OrgMention]] = {}
         if not self.orgs:

@@ -59,7 +59,7 @@ def load_cases(directory: Path = ORG_EVAL_DIR) -> list[OrgCase]:
 
 
 def load_registry(directory: Path = ORG_EVAL_DIR):
-    from archive.orgs import read_rows, validate_rows  # noqa: PLC0415
+    from archive.orgs import read_rows, validate_rows
 
     orgs, errors = validate_rows(read_rows(directory / "registry.csv"))
     if errors:
@@ -68,7 +68,7 @@ def load_registry(directory: Path = ORG_EVAL_DIR):
 
 
 def evaluate_orgs(cases: list[OrgCase], orgs) -> OrgScore:
-    from nlp.orgs import registry_linker  # noqa: PLC0415
+    from nlp.orgs import registry_linker
 
     found = registry_linker(orgs)([(c.id, c.text, c.language, c.country) for c in cases])
     score = OrgScore()

@@ -48,7 +48,7 @@ def _names(full_names: Sequence[str]) -> tuple[str, str]:
 def org_lines(db: Database, entries: Sequence[Entry], limit: int = MAX_ORGS) -> list[OrgLine]:
     """Registered organisations named in the articles of ``entries`` (the digest's relevant stories), most
     articles first, each with up to STORIES_PER_ORG of its stories."""
-    from archive.orgs import list_orgs, orgs_in_articles  # noqa: PLC0415
+    from archive.orgs import list_orgs, orgs_in_articles
 
     story_of = {article_id: entry for entry in entries for article_id in entry.article_ids}
     named = orgs_in_articles(db, list(story_of))

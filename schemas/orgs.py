@@ -121,7 +121,7 @@ class Org:
         return tuple(dict.fromkeys((self.city, *self.city_names)))
 
     @classmethod
-    def from_row(cls, row: OrgRow) -> "Org":
+    def from_row(cls, row: OrgRow) -> Org:
         return cls(id=row.id, name=row.name, country=row.country, city=row.city, type=row.type.value,
                    names=tuple(row.names), short_names=tuple(row.short_names), city_names=tuple(row.city_names),
                    website=row.website, registry_number=row.registry_number)

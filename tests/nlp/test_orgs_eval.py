@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from nlp.orgs_eval import PRECISION_FLOOR, RECALL_FLOOR, evaluate_orgs, load_cases, load_registry, orgs_section
+from nlp.orgs_eval import (
+    PRECISION_FLOOR,
+    RECALL_FLOOR,
+    evaluate_orgs,
+    load_cases,
+    load_registry,
+    orgs_section,
+)
 
 
 def test_the_set_is_large_sourced_and_names_only_registry_entries():

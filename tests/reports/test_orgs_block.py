@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from archive.orgs import import_orgs, validate_rows, write_org_mentions
+from archive.orgs import import_orgs, write_org_mentions
 from reports.assemble import assemble
 from reports.periods import daily_period
 from reports.render import render_html
@@ -42,7 +42,7 @@ def test_block_lists_registered_orgs_of_relevant_stories_only(archive):
     story_articles = {item.article_id for item in savez.stories}
     assert ids["konkurs"] in story_articles and len(story_articles & {ids["program-rts"], ids["program-politika"]}) == 1
     cyrl = render_html(digest, "cyrl", "web", [])
-    section = re.search(r'<div class="section section-orgs" id="sec-orgs">(.*?)</div>', cyrl, re.S).group(1)
+    section = re.search(r'<div class="section section-orgs" id="sec-orgs">(.*?)</div>', cyrl, re.DOTALL).group(1)
     assert "Савез српских удружења Беча" in section and "(Беч, AT)" in section
     assert "Serbian Heritage Circle of Leeds" in section  # a foreign name stays as written
     assert section.count('class="headline"') == 3 and "Rapid" not in section

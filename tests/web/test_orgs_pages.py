@@ -20,7 +20,7 @@ SAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "sampleweb" / "orgs.csv"
 
 @pytest.fixture
 def org_articles(web_db, seeded_ids):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     texts = [
         ("vesti-dana", "Jubilej u Beču", "Srpsko kulturno društvo „Vidovdanski venac“ iz Beča proslavilo je jubilej."),
         ("novi-pogled", "Kampovi za decu", "Zajednica Srba Bavarske organizuje letnje kampove. ZSB je pozvala roditelje."),
@@ -46,7 +46,7 @@ def test_registry_and_organisation_page(client, web_db, org_articles):
     html = page.text
     assert "Jubilej u Beču" in html and "Još jedan jubilej" not in html  # the Linz look-alike is not linked
     assert "<q>Srpsko kulturno društvo „Vidovdanski venac“ iz Beča proslavilo je jubilej.</q>" in html
-    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+    svg = re.search(r"<svg.*?</svg>", html, re.DOTALL).group(0)
     counts = [int(n) for n in re.findall(r'data-count="(\d+)"', svg)]
     assert len(counts) == 26 and sum(counts) == 1 and "<title" in svg
     assert 'href="/?org=vidovdanski-venac-bec&amp;source=vesti-dana"' in html
@@ -69,7 +69,7 @@ def test_search_filters_and_facets_by_organisation(client, web_db, org_articles)
 def test_saved_search_per_organisation(client, web_db, org_articles):
     login(client)
     page = client.get("/orgs/zajednica-srba-bavarske").text
-    form = re.search(r'<form method="post" action="/saved" class="save" id="org-alert">(.*?)</form>', page, re.S).group(1)
+    form = re.search(r'<form method="post" action="/saved" class="save" id="org-alert">(.*?)</form>', page, re.DOTALL).group(1)
     permalink = re.search(r'name="permalink" value="([^"]+)"', form).group(1).replace("&amp;", "&")
     response = client.post("/saved", data={"csrf": csrf_of(page), "name": "Zajednica Srba Bavarske",
                                            "alert": "daily", "permalink": permalink}, follow_redirects=False)
