@@ -80,6 +80,17 @@ def test_saved_search_per_organisation(client, web_db, org_articles):
     assert "Организација: Zajednica Srba Bavarske" in saved or "Organisation: Zajednica Srba Bavarske" in saved
     hits = search(web_db, "", SearchFilters.from_dict(json.loads(row["filters"]))).hits
     assert [h.id for h in hits] == [org_articles[1]]
+    # The alert: an article archived after saving that names the organisation (linked by relink) is new.
+    from archive.users import get_user, saved_searches_of
+    from odjek.stages.alerts import new_matches
+
+    report = import_lines(web_db, [json.dumps({
+        "url": "https://example.org/org-new", "title": "Turnir", "text": "ZSB i Zajednica Srba Bavarske organizuju turnir.",
+        "published": dt.datetime.now(dt.UTC).isoformat(), "source": "vesti-dana", "language": "sr"})])
+    import_orgs(web_db, read_rows(SAMPLE_REGISTRY))
+    relink(web_db, full=True)
+    [saved] = saved_searches_of(web_db, get_user(web_db, "ana"))
+    assert new_matches(web_db, saved, dt.datetime.now(dt.UTC)) == report.article_ids
 
 
 def test_only_operators_edit_and_every_post_needs_csrf(client, web_db, org_articles):
