@@ -149,3 +149,20 @@ def test_relink_is_incremental_and_follows_registry_changes(archive, tmp_path):
     assert ids[0] not in links
     assert {m.org_id for m in links[ids[1]]} == {"zajednica-srba-bavarske"}
     assert {m.org_id for m in links[ids[3]]} == {"sloga-salcburg"}
+
+
+def test_search_filter_and_facet_by_organisation_on_both_stores(archive):
+    from archive.search import SearchFilters, compute_facets, search
+
+    ids = _seed_articles(archive, [
+        ("Kampovi", "Zajednica Srba Bavarske organizuje kampove za decu iz dijaspore.", "sr"),
+        ("Jubilej", "Srpsko kulturno društvo „Vidovdanski venac“ iz Beča slavi jubilej u dijaspori.", "sr"),
+        ("Dijaspora", "Udruženja iz dijaspore traže škole.", "sr"),
+    ])
+    import_orgs(archive, read_rows(SAMPLE_REGISTRY))
+    relink(archive)
+    found = search(archive, "dijaspora", SearchFilters(orgs=["zajednica-srba-bavarske"]))
+    assert [h.id for h in found.hits] == [ids[0]]
+    facets = compute_facets(archive, "dijaspora")
+    assert dict(facets["orgs"]) == {"zajednica-srba-bavarske": 1, "vidovdanski-venac-bec": 1}
+    assert SearchFilters.from_dict(SearchFilters(orgs=["x"]).to_dict()).orgs == ["x"]
