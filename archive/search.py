@@ -661,6 +661,8 @@ class _Plan:
     where: list[str]
     where_params: list
     fts_table: str = "articles_fts"  # SQLite: the full-text index (the search benchmark's baseline has its own)
+    date_from: str | None = None  # stored timestamps bounding the date filter (PostgreSQL: date slices)
+    date_to: str | None = None  # exclusive
 
 
 def _plan(db: Database, parsed: ParsedQuery, filters: SearchFilters) -> _Plan:
@@ -677,7 +679,10 @@ def _plan(db: Database, parsed: ParsedQuery, filters: SearchFilters) -> _Plan:
                      ["articles_fts MATCH ?", *conds], [to_fts5(parsed.ast), *params])
     tsq = to_tsquery(parsed.ast)
     return _Plan("articles a", "ts_rank(a.search_vector, to_tsquery('simple', ?))", [tsq],
-                 ["a.search_vector @@ to_tsquery('simple', ?)", *conds], [tsq, *params])
+                 ["a.search_vector @@ to_tsquery('simple', ?)", *conds], [tsq, *params],
+                 date_from=day_start(filters.date_from, filters.timezone) if filters.date_from else None,
+                 date_to=(day_start(filters.date_to + dt.timedelta(days=1), filters.timezone)
+                          if filters.date_to else None))
 
 
 # Results --------------------------------------------------------------------------------------------
@@ -831,10 +836,11 @@ def _capped_total(tx, plan: _Plan, cap: int | None = None) -> int:
                          f" LIMIT {cap + 1}) capped", plan.where_params) or 0)
 
 
-def _estimate_postgres(tx, plan: _Plan) -> float:
+def _estimate_postgres(tx, plan: _Plan, where: list[str] | None = None, params: list | None = None) -> float:
     """The planner's estimate of the number of matches (no execution)."""
-    row = tx.one(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}",
-                 plan.where_params)
+    where = plan.where if where is None else where
+    params = plan.where_params if params is None else params
+    row = tx.one(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {plan.from_sql} WHERE {' AND '.join(where)}", params)
     if not row:
         return 0.0
     doc = next(iter(row.values()))
@@ -865,15 +871,24 @@ def _newest_postgres(tx, plan: _Plan, n: int, total: int | None = None) -> list[
     if total is not None and total <= COUNT_CAP:  # few matches: one bitmap, one sort
         return [int(r["id"]) for r in tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} {order} LIMIT {int(n)}",
                                              plan.where_params)]
-    articles = float(tx.scalar("SELECT reltuples FROM pg_class WHERE relname = 'articles'") or 0)
-    if articles > 0 and _estimate_postgres(tx, plan) >= WALK_SHARE * articles:
+    # The share of the articles in the date range (the rows a walk reads) that match.
+    dated, dated_params = ["a.is_article = 1"], []
+    for cond, value in (("a.published >= ?", plan.date_from), ("a.published < ?", plan.date_to)):
+        if value:
+            dated.append(cond)
+            dated_params.append(value)
+    in_range = _estimate_postgres(tx, plan, dated, dated_params)
+    if in_range > 0 and _estimate_postgres(tx, plan) >= WALK_SHARE * in_range:
         return [int(r["id"]) for r in tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} {order} LIMIT {int(n)}",
                                              plan.where_params)]
     bounds = tx.one("SELECT MIN(published) AS lo, MAX(published) AS hi FROM articles")
     out: list[int] = []
     if bounds and bounds["hi"]:
-        oldest = dt.datetime.fromisoformat(bounds["lo"])
-        upper = dt.datetime.fromisoformat(bounds["hi"]) + dt.timedelta(seconds=1)
+        # Slices only inside the date filter: a slice outside it costs a GIN bitmap and finds nothing.
+        lo = max(bounds["lo"], plan.date_from) if plan.date_from else bounds["lo"]
+        hi = min(bounds["hi"], plan.date_to) if plan.date_to else bounds["hi"]
+        oldest = dt.datetime.fromisoformat(lo)
+        upper = dt.datetime.fromisoformat(hi) + dt.timedelta(seconds=1)
         span = dt.timedelta(days=SLICE_DAYS)
         while len(out) < n:
             lower = upper - span
