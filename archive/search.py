@@ -663,6 +663,7 @@ class _Plan:
     fts_table: str = "articles_fts"  # SQLite: the full-text index (the search benchmark's baseline has its own)
     date_from: str | None = None  # stored timestamps bounding the date filter (PostgreSQL: date slices)
     date_to: str | None = None  # exclusive
+    newest: list[int] | None = None  # the newest RANK_WINDOW matches, once a search has found them (facets reuse)
 
 
 def _plan(db: Database, parsed: ParsedQuery, filters: SearchFilters) -> _Plan:
@@ -796,7 +797,7 @@ def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters
     for r in top:
         rows[int(r["id"])]["score"] = r["score"]
     hits = _hits(db, [rows[int(r["id"])] for r in top], parsed, highlight)
-    facet_counts = compute_facets(db, parsed, filters, total=total) if facets else Facets()
+    facet_counts = compute_facets(db, parsed, filters, total=total, newest=plan.newest) if facets else Facets()
     return SearchResults(parsed, filters, min(total, COUNT_CAP), hits, page, per_page, sort, facet_counts,
                          ranked=min(total, RANK_WINDOW) if windowed else None, more=total > COUNT_CAP)
 
@@ -922,7 +923,7 @@ def _page_postgres(tx, plan: _Plan, sort: str, per_page: int, offset: int) -> tu
         return total, False, [{"id": i, "score": scores.get(i, 0.0)} for i in ids]
     if total <= RANK_WINDOW:
         return total, False, _count_and_rank(tx, None, plan, sort, per_page, offset, total=total)[2]
-    window = _newest_postgres(tx, plan, RANK_WINDOW, total)
+    window = plan.newest = _newest_postgres(tx, plan, RANK_WINDOW, total)
     if len(window) < RANK_WINDOW:  # the estimate was far off: the walk saw every match
         total = len(window)
     if offset >= RANK_WINDOW:
@@ -977,7 +978,8 @@ def _matches_sqlite(tx, plan: _Plan) -> tuple[int, list[int]]:
     total = int(rows[0]["n"]) if rows else 0
     if total <= COUNT_CAP:
         return total, [int(r["id"]) for r in rows]
-    return total, _walk_sqlite(tx, plan, RANK_WINDOW)
+    plan.newest = _walk_sqlite(tx, plan, RANK_WINDOW)
+    return total, plan.newest
 
 
 def _walk_sqlite(tx, plan: _Plan, n: int) -> list[int]:
@@ -1096,14 +1098,14 @@ class Facets(dict):
 
 
 def compute_facets(db: Database, query: str | ParsedQuery | None, filters: SearchFilters | None = None, *,
-                   total: int | None = None) -> Facets:
+                   total: int | None = None, newest: list[int] | None = None) -> Facets:
     """Counts of the current result set by outlet, outlet group, language, topic, region, country, watched
     person, registered organisation (archive/orgs.py), and Directorate / director / critical mentions (one
     value each).
 
     Exact up to COUNT_CAP matches; past it, counted over the newest RANK_WINDOW matches (``Facets.sample``): the
     grouped passes then read two thousand articles instead of every match of a word found in most of a million.
-    ``total`` is the search's capped count when the caller has it.
+    ``total`` is the search's capped count and ``newest`` its newest RANK_WINDOW matches, when the caller has them.
     """
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
     filters = filters or SearchFilters()
@@ -1118,7 +1120,7 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
         if total is None:
             total = _total_postgres(tx, plan) if db.dialect == "postgresql" and parsed.ast else _capped_total(tx, plan)
         if total > COUNT_CAP:
-            ids = _newest(tx, db, plan, parsed, RANK_WINDOW, total)
+            ids = newest if newest is not None else _newest(tx, db, plan, parsed, RANK_WINDOW, total)
             sample = len(ids)
             plan = _Plan("articles a", "0.0", [], [f"a.id IN ({', '.join(map(str, ids)) or 'NULL'})"], [])
         where, params = " AND ".join(plan.where), plan.where_params
