@@ -918,7 +918,10 @@ def _page_postgres(tx, plan: _Plan, sort: str, per_page: int, offset: int) -> tu
     """:func:`_count_and_rank`'s rules on PostgreSQL, with the newest matches found newest first."""
     total = _total_postgres(tx, plan)
     if sort == "date":
-        ids = _newest_postgres(tx, plan, offset + per_page, total)[offset:]
+        newest = _newest_postgres(tx, plan, offset + per_page, total)
+        if total > COUNT_CAP and len(newest) < offset + per_page:  # the estimate was far off: all were seen
+            total = len(newest)
+        ids = newest[offset:]
         scores = _scores_postgres(tx, plan, ids)
         return total, False, [{"id": i, "score": scores.get(i, 0.0)} for i in ids]
     if total <= RANK_WINDOW:

@@ -414,3 +414,5 @@ def test_postgres_estimate_gate_never_misreports_a_narrow_query(archive, monkeyp
     monkeypatch.setattr(search_module, "BROAD_ESTIMATE", 0)  # every query looks broad to the gate
     results = search(db, "jedinstvenica")
     assert results.total == 3 and not results.more and len(results.hits) == 3
+    by_date = search(db, "jedinstvenica", sort="date")
+    assert by_date.total == 3 and not by_date.more and len(by_date.hits) == 3
