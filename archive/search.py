@@ -664,6 +664,7 @@ class _Plan:
     date_from: str | None = None  # stored timestamps bounding the date filter (PostgreSQL: date slices)
     date_to: str | None = None  # exclusive
     newest: list[int] | None = None  # the newest RANK_WINDOW matches, once a search has found them (facets reuse)
+    matched: list[int] | None = None  # every match, when a search counted them all (at most COUNT_CAP)
 
 
 def _plan(db: Database, parsed: ParsedQuery, filters: SearchFilters) -> _Plan:
@@ -797,7 +798,8 @@ def search(db: Database, query: str | ParsedQuery | None, filters: SearchFilters
     for r in top:
         rows[int(r["id"])]["score"] = r["score"]
     hits = _hits(db, [rows[int(r["id"])] for r in top], parsed, highlight)
-    facet_counts = compute_facets(db, parsed, filters, total=total, newest=plan.newest) if facets else Facets()
+    facet_counts = (compute_facets(db, parsed, filters, total=total, newest=plan.newest, matched=plan.matched)
+                    if facets else Facets())
     return SearchResults(parsed, filters, min(total, COUNT_CAP), hits, page, per_page, sort, facet_counts,
                          ranked=min(total, RANK_WINDOW) if windowed else None, more=total > COUNT_CAP)
 
@@ -832,9 +834,13 @@ SLICE_GROWTH = 4
 
 
 def _capped_total(tx, plan: _Plan, cap: int | None = None) -> int:
+    """The number of matches, counting stops past ``cap``; when it did not stop, ``plan.matched`` holds them."""
     cap = COUNT_CAP if cap is None else cap
-    return int(tx.scalar(f"SELECT COUNT(*) FROM (SELECT 1 FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}"
-                         f" LIMIT {cap + 1}) capped", plan.where_params) or 0)
+    ids = [int(r["id"]) for r in tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}"
+                                        f" LIMIT {cap + 1}", plan.where_params)]
+    if len(ids) <= cap:
+        plan.matched = ids
+    return len(ids)
 
 
 def _estimate_postgres(tx, plan: _Plan, where: list[str] | None = None, params: list | None = None) -> float:
@@ -974,13 +980,13 @@ def _matches_sqlite(tx, plan: _Plan) -> tuple[int, list[int]]:
     index backwards, keeping the articles in the (materialised) set of full-text matches: it stops after
     RANK_WINDOW of them instead of sorting every match of a word found in most articles.
     """
-    rows = tx.all(f"WITH m AS MATERIALIZED (SELECT a.id, a.published FROM {plan.from_sql}"
-                  f" WHERE {' AND '.join(plan.where)} LIMIT {COUNT_CAP + 1})"
-                  f" SELECT (SELECT COUNT(*) FROM m) AS n, id FROM m ORDER BY published DESC, id DESC"
-                  f" LIMIT {RANK_WINDOW}", plan.where_params)
-    total = int(rows[0]["n"]) if rows else 0
+    rows = tx.all(f"SELECT a.id, a.published FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}"
+                  f" LIMIT {COUNT_CAP + 1}", plan.where_params)
+    total = len(rows)
     if total <= COUNT_CAP:
-        return total, [int(r["id"]) for r in rows]
+        plan.matched = [int(r["id"]) for r in rows]  # the facets count these, not the full-text matches again
+        rows.sort(key=lambda r: (r["published"] or "", int(r["id"])), reverse=True)
+        return total, [int(r["id"]) for r in rows[:RANK_WINDOW]]
     plan.newest = _walk_sqlite(tx, plan, RANK_WINDOW)
     return total, plan.newest
 
@@ -1101,14 +1107,17 @@ class Facets(dict):
 
 
 def compute_facets(db: Database, query: str | ParsedQuery | None, filters: SearchFilters | None = None, *,
-                   total: int | None = None, newest: list[int] | None = None) -> Facets:
+                   total: int | None = None, newest: list[int] | None = None,
+                   matched: list[int] | None = None) -> Facets:
     """Counts of the current result set by outlet, outlet group, language, topic, region, country, watched
     person, registered organisation (archive/orgs.py), and Directorate / director / critical mentions (one
     value each).
 
     Exact up to COUNT_CAP matches; past it, counted over the newest RANK_WINDOW matches (``Facets.sample``): the
     grouped passes then read two thousand articles instead of every match of a word found in most of a million.
-    ``total`` is the search's capped count and ``newest`` its newest RANK_WINDOW matches, when the caller has them.
+    ``total`` is the search's capped count, ``newest`` its newest RANK_WINDOW matches and ``matched`` all its
+    matches (when it counted them all), when the caller has them: the grouped passes then read those articles by
+    id instead of matching the query again.
     """
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
     filters = filters or SearchFilters()
@@ -1126,6 +1135,8 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
             ids = newest if newest is not None else _newest(tx, db, plan, parsed, RANK_WINDOW, total)
             sample = len(ids)
             plan = _Plan("articles a", "0.0", [], [f"a.id IN ({', '.join(map(str, ids)) or 'NULL'})"], [])
+        elif matched is not None and parsed.ast is not None:
+            plan = _Plan("articles a", "0.0", [], [f"a.id IN ({', '.join(map(str, matched)) or 'NULL'})"], [])
         where, params = " AND ".join(plan.where), plan.where_params
         rows = tx.all(f"SELECT a.source_id, a.language, SUM(a.office) AS office, SUM(a.director) AS director,"
                       f" COUNT(*) AS n FROM {plan.from_sql} WHERE {where} GROUP BY a.source_id, a.language", params)

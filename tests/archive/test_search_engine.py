@@ -416,3 +416,15 @@ def test_postgres_estimate_gate_never_misreports_a_narrow_query(archive, monkeyp
     assert results.total == 3 and not results.more and len(results.hits) == 3
     by_date = search(db, "jedinstvenica", sort="date")
     assert by_date.total == 3 and not by_date.more and len(by_date.hits) == 3
+
+
+def test_search_page_facets_equal_facets_counted_afresh(seeded):
+    from archive.search import SearchFilters, compute_facets
+
+    db, _ = seeded
+    for query, filters in (("dijaspora", SearchFilters()), ("Beč OR Čikago", SearchFilters(groups=["domestic"])),
+                           ("", SearchFilters(topics=["voting_abroad"])), ('"uprava za saradnju"', SearchFilters())):
+        for sort in ("relevance", "date"):
+            page = search(db, query, filters, sort=sort, facets=True)
+            assert dict(page.facets) == dict(compute_facets(db, query, filters)), (query, sort)
+            assert page.facets.sample is None
