@@ -46,9 +46,10 @@ OFF_TOPIC = (
     "kosovska-hronika/sneg-zatvorio-puteve-u-zubinom-potoku-tri-sela-bez-struje",
     "balkan-observer/red-star-europa-league-last-sixteen",
     "balkan-observer/belgrade-smog-warning-weekend",
+    # An economy report: "inflation had returned" once made it return_migration; the lexicon now needs people
+    # or the diaspora returning (nlp/lexicon/topics.yaml).
+    "balkan-observer/serbia-growth-forecast-imf-mission",
 )
-# Not listed: balkan-observer/serbia-growth-forecast-imf-mission (an economy report) is tagged return_migration by
-# the tagger today ("inflation had returned"): a tagging false positive, which relevance rightly follows.
 EMAIL_HTML_MAX_BYTES = 100_000
 PHONE_WIDTH, PHONE_FIRST_SCREEN = 390, 900
 EMAIL_WIDTH = 600
