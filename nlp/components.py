@@ -637,6 +637,9 @@ class CriticalTagger:
         _add_patterns(self.matcher, nlp, "block::", data.get("blockers") or [])
         _add_patterns(self.matcher, nlp, "speaker::", data.get("speaker_verbs") or [])
         self.speaker_window = int(data.get("speaker_window", 2))
+        # Words that, between a mention and a later speaker verb, hand the verb to someone else:
+        # "… Kancelarije za saradnju sa dijasporom, navodi savez", "… Kancelarije i kažu čitaoci".
+        self.speaker_breaks = {str(word).casefold() for word in data.get("speaker_breaks") or []}
         self.requires = {CRITICAL: []}  # label_specs() reads this: one label, kind "flag"
         self.kind = "flag"
 
@@ -649,7 +652,7 @@ class CriticalTagger:
         found = self.matcher(doc)
         blocked = [(start, end) for match_id, start, end in found if match_id == "block::"]
         speakers = [start for match_id, start, _ in found if match_id == "speaker::"]
-        own_voice = {sentence for sentence in sentences if self._spoken_by_entity(sentence, entities, speakers)}
+        own_voice = {sentence for sentence in sentences if self._spoken_by_entity(doc, sentence, entities, speakers)}
         spans = []
         for match_id, start, end in found:
             kind, _, rest = match_id.partition("::")
@@ -675,13 +678,21 @@ class CriticalTagger:
         return doc
 
 
-    def _spoken_by_entity(self, sentence: tuple[int, int], entities: list[tuple[int, int]],
+    def _spoken_by_entity(self, doc: Doc, sentence: tuple[int, int], entities: list[tuple[int, int]],
                           speakers: list[int]) -> bool:
-        """The office or a director is the speaker of the sentence: a speaker verb next to its mention."""
+        """The office or a director is the speaker of the sentence: a speaker verb next to its mention.
+
+        A verb before the mention ("napisao je Arno Gujon") or right after it ("Kokanović je rekao") is
+        theirs; after a comma or a conjunction it belongs to a new subject ("…, navodi savez").
+        """
         first, last = sentence
         window = self.speaker_window
-        return any(first <= start <= last and (start - window <= verb < start or end <= verb < end + window)
+        return any(first <= start <= last and (start - window <= verb < start
+                                               or (end <= verb < end + window and not self._handed_on(doc, end, verb)))
                    for start, end in entities for verb in speakers)
+
+    def _handed_on(self, doc: Doc, end: int, verb: int) -> bool:
+        return any(token.is_punct or token.lower_ in self.speaker_breaks for token in doc[end:verb])
 
 
 @Language.factory("odjek_critical_tagger", assigns=["doc._.odjek_mentions", "doc._.odjek_scores"],

@@ -139,3 +139,37 @@ def test_criticism_of_the_directorate_is_flagged(text):
 ])
 def test_own_voice_praise_and_other_bodies_are_not_critical(text):
     assert "critical" not in tag(text, day=dt.date(2023, 1, 1)).label_ids
+
+
+# --- round 2: speakers after a comma, complaints about posts left empty, returning people -------
+
+@pytest.mark.parametrize("text", [
+    "Uzrok protesta je nezadovoljstvo radom Kancelarije za saradnju sa dijasporom, navodi savez.",
+    "Neki čitaoci traže zatvaranje Kancelarije za dijasporu i kažu da su konkursi bili namešteni.",
+    "Управа за дијаспору Министарства спољних послова годину и по дана ради без директора и обавља само техничке послове.",
+    "Izbor direktora Uprave za saradnju sa dijasporom sedam godina je stopiran, a vlast nije uradila ništa.",
+])
+def test_criticism_reported_by_others_is_flagged(text):
+    assert "critical" in tag(text).label_ids
+
+
+def test_the_directorate_speaking_right_after_its_name_is_still_its_own_voice():
+    result = tag("Kokanović je rekao da su kritike opozicije na račun dijaspore neprihvatljive.")
+    assert "director" in result.label_ids and "critical" not in result.label_ids
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Concluding its mission, the fund said inflation had returned to the central bank's target range.", "en"),
+    ("Inflacija se vratila u ciljani raspon, saopštila je Narodna banka posle sastanka sa misijom iz Nemačke.", "sr"),
+])
+def test_return_migration_needs_people_returning(text, language):
+    assert "return_migration" not in tag(text, language).label_ids
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Many young professionals from the diaspora returned to Serbia last year.", "en"),
+    ("Nakon petnaest godina u Švedskoj, medicinska sestra odlučila je da se vrati kući.", "sr"),
+    ("Kancelarija podržava povratak građana iz inostranstva u Republiku Srbiju.", "sr"),
+])
+def test_people_returning_is_return_migration(text, language):
+    assert "return_migration" in tag(text, language).label_ids
