@@ -605,6 +605,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     @app.get("/article/{article_id}")
     def article_page(request: Request, article_id: int):
         from archive.articles import get_article, labels_for, mentions_for
+        from web.orgs import article_orgs
 
         session = session_of(request)
         article = get_article(db, article_id)
@@ -624,6 +625,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         return render(request, "article.html", session=session, article=article, q=q,
                       title_pieces=mark_spans(title, title_spans), body_pieces=mark_spans(article.text or "", body_spans),
                       labels=labels_for(db, [article_id]).get(article_id, []), mentions=mentions,
+                      orgs=article_orgs(db, article_id),
                       siblings=siblings, clusters_available=clusters_available, original=http_url(article.url),
                       source_name=source.get("name") or article.source_id, back="/?" + urlencode({"q": q}) if q else "/")
 

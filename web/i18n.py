@@ -189,6 +189,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # Diaspora organisations registry (web/orgs.py)
     "facet_orgs": ("Организација", "Organisation"),
     "orgs": ("Организације", "Organisations"),
+    "article_orgs": ("Организације из регистра у овом чланку", "Registered organisations named here"),
     "orgs_empty": ("Регистар организација је празан.", "The organisations registry is empty."),
     "org_new": ("Нова организација", "New organisation"),
     "org_edit": ("Измени", "Edit"),

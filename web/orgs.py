@@ -53,10 +53,10 @@ def coverage_svg(series: list[tuple[dt.date, int]], title: str, label: Callable[
     inner_w = CHART_W - CHART_LEFT - 6
     inner_h = CHART_H - CHART_TOP - CHART_BOTTOM
     step = inner_w / max(len(series), 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="orgchart" viewBox="0 0 {CHART_W} {CHART_H}"'
-             f' role="img" aria-labelledby="orgchart-title"><title id="orgchart-title">{escape(title)}</title>',
-             f'<line x1="{CHART_LEFT}" y1="{CHART_TOP + inner_h}" x2="{CHART_W - 6}" y2="{CHART_TOP + inner_h}"'
-             f' stroke="#8a8f98"/>',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="orgchart" viewBox="0 0 {CHART_W} {CHART_H}"'
+             f' role="img" aria-labelledby="orgchart-title"><title id="orgchart-title">{escape(title)}</title>'),
+             (f'<line x1="{CHART_LEFT}" y1="{CHART_TOP + inner_h}" x2="{CHART_W - 6}" y2="{CHART_TOP + inner_h}"'
+             f' stroke="#8a8f98"/>'),
              f'<text x="{CHART_LEFT - 4}" y="{CHART_TOP + 8}" text-anchor="end" font-size="11">{peak}</text>',
              f'<text x="{CHART_LEFT - 4}" y="{CHART_TOP + inner_h}" text-anchor="end" font-size="11">0</text>']
     for i, (week, n) in enumerate(series):
@@ -70,6 +70,20 @@ def coverage_svg(series: list[tuple[dt.date, int]], title: str, label: Callable[
             parts.append(f'<text x="{x:.1f}" y="{CHART_H - 10}" font-size="10">{week.day:02d}.{week.month:02d}.</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def article_orgs(db: Database, article_id: int) -> list[dict]:
+    """The registered organisations an article names, first mention first, each with the words as written."""
+    from archive.orgs import org_mentions_for, org_names
+
+    names = org_names(db)
+    found: dict[str, dict] = {}
+    for mention in org_mentions_for(db, [article_id]).get(article_id, []):
+        entry = found.setdefault(mention.org_id, {"id": mention.org_id, "name": names.get(mention.org_id, mention.org_id),
+                                                  "written": []})
+        if mention.text not in entry["written"]:
+            entry["written"].append(mention.text)
+    return list(found.values())
 
 
 def form_row(form: dict[str, str], org_id: str) -> OrgRow:

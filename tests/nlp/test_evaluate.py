@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from nlp.evaluate import (
     ALL_LABELS,
     FLAG_LABELS,
@@ -78,7 +80,13 @@ def test_main_writes_the_report(tmp_path, capsys):
     report = output.read_text(encoding="utf-8")
     assert "| office |" in report and "held-out" in report
     assert "| snowball |" in report and "| fold |" in report
-    assert "| **topics (micro)** |" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| **topics (micro)** |" in out
+    # make eval ends with organisation linking (issue 18): precision and recall per part, also in the report.
+    orgs = out[out.index("Organisation linking:"):]
+    assert "| part | sentences | links expected | found | correct | precision | recall |" in orgs
+    assert re.search(r"\| all \| \d+ \| \d+ \| \d+ \| \d+ \| [01]\.\d{3} \| [01]\.\d{3} \|", orgs)
+    assert "## Organisation linking (registry)" in report
 
 
 def test_realtext_set_is_better_than_the_tagger_before_the_issue_on_both_parts():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from nlp.orgs_eval import (
     PRECISION_FLOOR,
     RECALL_FLOOR,
@@ -35,3 +37,12 @@ def test_linking_meets_the_floors_overall_and_on_the_held_out_part():
 def test_the_report_section_states_the_figures():
     text = orgs_section()
     assert "| all | " in text and "| held-out | " in text and "precision ≥ 0.95" in text
+
+
+def test_docs_state_the_figures_make_eval_prints():
+    rows = [line for line in orgs_section().splitlines()
+            if line.startswith(("| development |", "| held-out |", "| all |"))]
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "orgs.md").read_text(encoding="utf-8")
+    assert len(rows) == 3
+    for row in rows:
+        assert row in docs, f"docs/orgs.md does not state {row!r} as make eval prints it"

@@ -53,6 +53,17 @@ def test_registry_and_organisation_page(client, web_db, org_articles):
     assert client.get("/orgs/no-such-org").status_code == 404
 
 
+def test_article_page_lists_the_registered_organisations_it_names(client, web_db, org_articles):
+    login(client)
+    html = client.get(f"/article/{org_articles[1]}").text
+    section = re.search(r'<section class="orgs-named">(.*?)</section>', html, re.DOTALL).group(1)
+    assert re.findall(r'<a href="/orgs/([^"]+)">', section) == ["zajednica-srba-bavarske"]
+    assert ">Zajednica Srba Bavarske</a>" in section and "ZSB" in section  # the short form as written too
+    assert "Организације из регистра у овом чланку" in section
+    look_alike = client.get(f"/article/{org_articles[2]}").text  # the Linz namesake names no registered entry
+    assert 'class="orgs-named"' not in look_alike and "Još jedan jubilej" in look_alike
+
+
 def test_search_filters_and_facets_by_organisation(client, web_db, org_articles):
     login(client)
     html = client.get("/", params={"org": "zajednica-srba-bavarske"}).text
