@@ -24,6 +24,9 @@ LOGGER = logging.getLogger(__name__)
 EVAL_DIR = REPO_ROOT / "tests" / "data" / "tagging"
 REALTEXT_DIR = EVAL_DIR / "realtext"  # paraphrased real press cases (tests/data/tagging/README.md)
 BEFORE_PREDICTIONS = REALTEXT_DIR / "before_predictions.json"  # the tagger before issue 15, scored once
+# The tagger before the round-2 tuning, on the round-2 held-out cases (labels and countries).
+BEFORE_ROUND2_PREDICTIONS = REALTEXT_DIR / "before_round2_predictions.json"
+ROUNDS = REALTEXT_DIR / "rounds.json"  # each earlier held-out part's once-only score, kept after folding it in
 REPORT_PATH = REPO_ROOT / "docs" / "tagging-eval.md"
 ENTITY_LABELS = ("office", "director")
 TOPIC_LABELS = ("voting_abroad", "return_migration", "serbs_in_region", "diaspora_bodies",
@@ -262,12 +265,49 @@ def split_table(examples: list[Example], settings: TaggingSettings) -> str:
     return "\n".join(rows)
 
 
-def before_predictions(path: Path = BEFORE_PREDICTIONS) -> dict[str, tuple[set[str], set[str]]]:
-    """Stored predictions of the tagger as it was before the real-text work (it had no country labels)."""
+def before_predictions(path: Path = BEFORE_PREDICTIONS,
+                       round2: Path = BEFORE_ROUND2_PREDICTIONS) -> dict[str, tuple[set[str], set[str]]]:
+    """Stored "before" predictions: the tagger before the real-text work on the ``rt-*`` cases (it had
+    no country labels), and the tagger before the round-2 tuning on the ``rt2-*`` cases."""
+    predictions: dict[str, tuple[set[str], set[str]]] = {}
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        predictions.update({key: (set(labels), set()) for key, labels in data["predictions"].items()})
+    if round2.exists():
+        data = json.loads(round2.read_text(encoding="utf-8"))
+        predictions.update({key: (set(value["labels"]), set(value["countries"]))
+                            for key, value in data["predictions"].items()})
+    return predictions
+
+
+def recorded_rounds(path: Path = ROUNDS) -> list[dict]:
+    """Earlier held-out parts: scored once, recorded, then folded into the development part."""
     if not path.exists():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {key: (set(labels), set()) for key, labels in data["predictions"].items()}
+        return []
+    return json.loads(path.read_text(encoding="utf-8")).get("rounds", [])
+
+
+def _figures_row(name: str, f: dict[str, float]) -> str:
+    return (f"| {name} | {f['office']:.3f} | {f['director']:.3f} | {f['topics_micro']:.3f} | "
+            f"{f['regions_micro']:.3f} | {f['critical_precision']:.3f} / {f['critical_recall']:.3f} | "
+            f"{f['countries_micro']:.3f} |")
+
+
+def rounds_table(heldout: list[Example], before: dict[str, Counts] | None, after: dict[str, Counts] | None) -> str:
+    """Every held-out round side by side: the recorded ones and the current ``heldout.jsonl``."""
+    header = ("| held-out round | cases | office F1 | director F1 | topics micro-F1 | regions micro-F1 | "
+              "critical P / R | countries F1 |")
+    rows = [header, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    recorded = recorded_rounds()
+    for record in recorded:
+        for stage in ("before", "after"):
+            name = f"round {record['round']}, {stage} (scored {record['scored']})"
+            rows.append(_figures_row(name, record["figures"][stage]).replace(" |", f" | {record['cases']} |", 1))
+    current = len(recorded) + 1
+    for stage, counts in (("before", before), ("after", after)):
+        if counts is not None and heldout:
+            rows.append(_figures_row(f"round {current}, {stage}", summary(counts)).replace(" |", f" | {len(heldout)} |", 1))
+    return "\n".join(rows)
 
 
 def targets_row(name: str, counts: dict[str, Counts]) -> str:
@@ -286,14 +326,22 @@ def realtext_section(examples: list[Example], settings: TaggingSettings, heldout
     rows = ["| run | office F1 | director F1 | topics micro-F1 | regions micro-F1 | critical P / R | countries F1 |",
             "|---|---:|---:|---:|---:|---:|---:|"]
     after: dict[str, dict[str, Counts]] = {}
+    before_counts: dict[str, dict[str, Counts]] = {}
     for name, part in parts.items():
         if not part:
             continue
         if before:
-            rows.append(targets_row(f"before, {name} ({len(part)})", score(part, before)))
+            before_counts[name] = score(part, before)
+            rows.append(targets_row(f"before, {name} ({len(part)})", before_counts[name]))
         after[name] = evaluate(part, settings)
         rows.append(targets_row(f"**after, {name} ({len(part)})**", after[name]))
     out = [set_description(examples), "", rows and "\n".join(rows), ""]
+    out += ["### Held-out rounds", "",
+            ("Each held-out part is scored once, after the tuning on the development part; its figures are then "
+             "recorded in `rounds.json` and it is folded into the development part. Round 1 is the first 101 "
+             "held-out cases (before: the tagger of commit cd3ea04); round 2 is `heldout.jsonl`, written from "
+             "other source pages before the round-2 tuning (before: the tagger of commit 11513b1)."), "",
+            rounds_table(parts["held-out"], before_counts.get("held-out"), after.get("held-out")), ""]
     for name, counts in after.items():
         out += [f"### {name.capitalize()} part", "", results_table(counts), "", "Errors:", "", errors_list(counts), ""]
     return "\n".join(out)
@@ -317,10 +365,11 @@ def report(examples: list[Example], counts: dict[str, Counts], comparison: str |
         parts += ["## Real-text set", "",
                   ("Cases built from public news and government pages (`tests/data/tagging/realtext/`, each a "
                   "paraphrase around the verbatim mention spans, with its source URL, publication date and outlet "
-                  "country). *Before* is the tagger of commit cd3ea04 (before this work), scored on the same cases "
-                  "from `before_predictions.json` (it had no `critical` flag and no country labels). The lexicons "
-                  "and people file were tuned on the development part only; the held-out part was scored once at "
-                  "the end (see docs/tagging.md). Targets on the held-out part: office F1 ≥ 0.97, director F1 ≥ "
+                  "country). *Before* is the tagger of commit cd3ea04 (before this work) on the `rt-*` cases, from "
+                  "`before_predictions.json` (it had no `critical` flag and no country labels), and the tagger of "
+                  "commit 11513b1 (before the round-2 tuning) on the `rt2-*` cases, from "
+                  "`before_round2_predictions.json`. The lexicons and people file were tuned on the development "
+                  "part only; each held-out part is scored once at the end of its round (see docs/tagging.md). Targets on the held-out part: office F1 ≥ 0.97, director F1 ≥ "
                   "0.95, topics micro-F1 ≥ 0.85, regions micro-F1 ≥ 0.93, critical precision ≥ 0.85 at recall ≥ 0.7."),
                   "", realtext, ""]
     if comparison:
