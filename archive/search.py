@@ -980,13 +980,15 @@ def _matches_sqlite(tx, plan: _Plan) -> tuple[int, list[int]]:
     index backwards, keeping the articles in the (materialised) set of full-text matches: it stops after
     RANK_WINDOW of them instead of sorting every match of a word found in most articles.
     """
-    rows = tx.all(f"SELECT a.id, a.published FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}"
-                  f" LIMIT {COUNT_CAP + 1}", plan.where_params)
-    total = len(rows)
+    rows = tx.all(f"WITH m AS MATERIALIZED (SELECT a.id, a.published FROM {plan.from_sql}"
+                  f" WHERE {' AND '.join(plan.where)} LIMIT {COUNT_CAP + 1})"
+                  f" SELECT (SELECT COUNT(*) FROM m) AS n, id FROM m ORDER BY published DESC, id DESC"
+                  f" LIMIT {RANK_WINDOW}", plan.where_params)
+    total = int(rows[0]["n"]) if rows else 0
+    if total <= RANK_WINDOW:
+        plan.matched = [int(r["id"]) for r in rows]  # every match: the facets count these by id
     if total <= COUNT_CAP:
-        plan.matched = [int(r["id"]) for r in rows]  # the facets count these, not the full-text matches again
-        rows.sort(key=lambda r: (r["published"] or "", int(r["id"])), reverse=True)
-        return total, [int(r["id"]) for r in rows[:RANK_WINDOW]]
+        return total, [int(r["id"]) for r in rows]
     plan.newest = _walk_sqlite(tx, plan, RANK_WINDOW)
     return total, plan.newest
 
@@ -1131,11 +1133,17 @@ def compute_facets(db: Database, query: str | ParsedQuery | None, filters: Searc
     with _reading(db, parsed) as tx:
         if total is None:
             total = _total_postgres(tx, plan) if db.dialect == "postgresql" and parsed.ast else _capped_total(tx, plan)
+            matched = plan.matched if matched is None else matched
         if total > COUNT_CAP:
             ids = newest if newest is not None else _newest(tx, db, plan, parsed, RANK_WINDOW, total)
             sample = len(ids)
             plan = _Plan("articles a", "0.0", [], [f"a.id IN ({', '.join(map(str, ids)) or 'NULL'})"], [])
-        elif matched is not None and parsed.ast is not None:
+        elif parsed.ast is not None:
+            # One pass over the full-text matches (at most COUNT_CAP), then three grouped passes by id.
+            if matched is None:
+                matched = [int(r["id"]) for r in tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE"
+                                                        f" {' AND '.join(plan.where)} LIMIT {COUNT_CAP + 1}",
+                                                        plan.where_params)]
             plan = _Plan("articles a", "0.0", [], [f"a.id IN ({', '.join(map(str, matched)) or 'NULL'})"], [])
         where, params = " AND ".join(plan.where), plan.where_params
         rows = tx.all(f"SELECT a.source_id, a.language, SUM(a.office) AS office, SUM(a.director) AS director,"
