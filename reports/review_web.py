@@ -83,10 +83,14 @@ def router(settings: Settings, *, current_user: Callable, csrf_check: Callable,
             return translate(key, lang, **values)
 
         token = csrf_token(request) if csrf_token else ""
+        here = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":  # the answer to a POST (confirmation, release, refusal): the language
+            run = context.get("run")  # switch must lead back to a page that can be fetched again
+            here = f"{prefix}/{run.id}" if run is not None else prefix
         html = env.get_template(name).render(
             t=t, lang=lang, languages=LANGUAGE_NAMES, user=user, csrf=token, csrf_field=csrf_field,
             request=request, path=request.url.path, prefix=prefix, note_max=NOTE_MAX_CHARS,
-            here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""), **context)
+            here=here, **context)
         return HTMLResponse(html, status_code=status_code, headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"})
 
     def load(run_id: int):
