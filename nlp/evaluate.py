@@ -303,10 +303,14 @@ def rounds_table(heldout: list[Example], before: dict[str, Counts] | None, after
         for stage in ("before", "after"):
             name = f"round {record['round']}, {stage} (scored {record['scored']})"
             rows.append(_figures_row(name, record["figures"][stage]).replace(" |", f" | {record['cases']} |", 1))
-    current = len(recorded) + 1
+    # The current heldout.jsonl scored now: once its round is recorded, later runs are re-scorings.
+    open_round = next((r["round"] for r in recorded if not r.get("folded", True)), None)
+    current = open_round or len(recorded) + 1
+    suffix = ", now (re-scored after the recorded once-only run)" if open_round else ""
     for stage, counts in (("before", before), ("after", after)):
         if counts is not None and heldout:
-            rows.append(_figures_row(f"round {current}, {stage}", summary(counts)).replace(" |", f" | {len(heldout)} |", 1))
+            rows.append(_figures_row(f"round {current}, {stage}{suffix}", summary(counts))
+                        .replace(" |", f" | {len(heldout)} |", 1))
     return "\n".join(rows)
 
 

@@ -79,7 +79,8 @@ def test_main_writes_the_report(tmp_path, capsys):
     assert main(["--output", str(output), "--no-sampleweb"]) == 0
     report = output.read_text(encoding="utf-8")
     assert "| office |" in report and "held-out" in report
-    assert "| round 1, after (scored 2026-12-02) | 101 |" in report and "| round 2, after | " in report
+    assert "| round 1, after (scored 2026-12-02) | 101 |" in report
+    assert "| round 2, after (scored 2026-12-02) | 132 |" in report and "| round 2, after, now (" in report
     assert "| snowball |" in report and "| fold |" in report
     out = capsys.readouterr().out
     assert "| **topics (micro)** |" in out
@@ -114,7 +115,7 @@ def test_round_one_is_recorded_before_it_was_folded_into_development():
     from nlp.evaluate import recorded_rounds
 
     rounds = recorded_rounds()
-    assert [r["round"] for r in rounds] == [1]
+    assert [r["round"] for r in rounds] == [1, 2] and rounds[0]["folded"] and not rounds[1]["folded"]
     dev_ids = {e.id for e in load_realtext() if not e.heldout}
     assert len(rounds[0]["ids"]) == rounds[0]["cases"] == 101 and set(rounds[0]["ids"]) <= dev_ids
     assert rounds[0]["figures"]["after"]["office"] == 0.946
