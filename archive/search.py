@@ -980,15 +980,16 @@ def _matches_sqlite(tx, plan: _Plan) -> tuple[int, list[int]]:
     index backwards, keeping the articles in the (materialised) set of full-text matches: it stops after
     RANK_WINDOW of them instead of sorting every match of a word found in most articles.
     """
-    rows = tx.all(f"WITH m AS MATERIALIZED (SELECT a.id, a.published FROM {plan.from_sql}"
-                  f" WHERE {' AND '.join(plan.where)} LIMIT {COUNT_CAP + 1})"
-                  f" SELECT (SELECT COUNT(*) FROM m) AS n, id FROM m ORDER BY published DESC, id DESC"
-                  f" LIMIT {RANK_WINDOW}", plan.where_params)
-    total = int(rows[0]["n"]) if rows else 0
-    if total <= RANK_WINDOW:
-        plan.matched = [int(r["id"]) for r in rows]  # every match: the facets count these by id
+    # Every match (up to COUNT_CAP + 1) comes back, not just the window: the search page's facets then group
+    # these articles by id instead of matching the query again (a few ms for a broad query, 150+ ms saved for
+    # one with thousands of matches at a million articles).
+    rows = tx.all(f"SELECT a.id, a.published FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}"
+                  f" LIMIT {COUNT_CAP + 1}", plan.where_params)
+    total = len(rows)
     if total <= COUNT_CAP:
-        return total, [int(r["id"]) for r in rows]
+        plan.matched = [int(r["id"]) for r in rows]
+        rows.sort(key=lambda r: (r["published"] or "", int(r["id"])), reverse=True)
+        return total, [int(r["id"]) for r in rows[:RANK_WINDOW]]
     plan.newest = _walk_sqlite(tx, plan, RANK_WINDOW)
     return total, plan.newest
 
