@@ -7,7 +7,13 @@ import datetime as dt
 
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task, task_group
 
-from odjek.dag_defaults import COLLECT_PARTITIONS, DAGRUN_TIMEOUTS, DEFAULT_ARGS, START_DATE, TIMEZONE
+from odjek.dag_defaults import (
+    COLLECT_PARTITIONS,
+    DAGRUN_TIMEOUTS,
+    DEFAULT_ARGS,
+    START_DATE,
+    TIMEZONE,
+)
 
 ARTICLES = Asset(name="articles", uri="odjek://archive/articles")
 
@@ -47,13 +53,15 @@ def odjek_collect():
 
             return tasks.run_partition_stage("fetch", unit)
 
-        @task
+        # A stage that failed wholesale fails its task (as `odjek run` exits 3), and like `odjek run` the next
+        # stage still works on what earlier runs left in the frontier.
+        @task(trigger_rule="all_done")
         def extract(unit: dict) -> dict:
             from odjek import tasks
 
             return tasks.run_partition_stage("extract", unit)
 
-        @task
+        @task(trigger_rule="all_done")
         def tag(unit: dict) -> dict:
             from odjek import tasks
 
@@ -71,7 +79,7 @@ def odjek_collect():
 
         return tasks.run_stage("cluster")
 
-    @task
+    @task(trigger_rule="all_done")
     def alerts() -> dict:
         from odjek import tasks
 
@@ -83,19 +91,20 @@ def odjek_collect():
 
         from odjek import tasks
 
-        added = tasks.articles_added(list(tagged))
+        added = tasks.articles_added(tagged)
         if not added:
             # A skipped task emits no asset event: consumers of `articles` run only when there is news.
             raise AirflowSkipException("no articles added in this run")
         return {"articles": added}
 
-    # Last, after all work is kept: a run in which an outlet (or every outlet) delivered only errors is failed.
+    # Last, after all work is kept: a run in which an outlet (or every outlet) delivered only errors is failed,
+    # and so is one in which a stage task failed (as `odjek run` exits 4 and 3).
     @task(trigger_rule="all_done", retries=0)
-    def check_sources(discovered: list[dict], fetched: list[dict], dag_run=None) -> dict:
+    def check_sources(discovered: list[dict], fetched: list[dict], dag_run=None, ti=None) -> dict:
         from odjek import tasks
 
-        return tasks.check_sources([d for d in discovered if d], [f for f in fetched if f],
-                                   tasks.fired_at(dag_run))
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
+        return tasks.check_run(discovered, fetched, tasks.fired_at(dag_run), states, ti.task_id)
 
     crawled = crawl.expand(unit=sync_sources())
     clustered = cluster()

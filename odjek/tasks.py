@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 LOGGER = logging.getLogger(__name__)
 
@@ -78,6 +81,10 @@ def sync_sources(partitions: int = 8) -> list[dict[str, Any]]:
     return host_partitions(ctx.sources, partitions)
 
 
+class StageFailed(Exception):
+    """A pipeline stage raised as a whole (the CLI's exit 3); the Airflow task fails with its reason."""
+
+
 def run_stage(name: str, source_ids: list[str] | None = None) -> dict[str, Any]:
     """Run one pipeline stage once over the frontier (optionally for some outlets only)."""
     from odjek.runner import run_stages
@@ -85,6 +92,10 @@ def run_stage(name: str, source_ids: list[str] | None = None) -> dict[str, Any]:
     ctx = _context(source_ids=source_ids)
     (report,) = run_stages(ctx, [name])
     LOGGER.info("%s: %d processed, %d failed", name, report.processed, report.failed)
+    if report.error:
+        # A stage that failed wholesale fails its task, as it makes ``odjek run`` exit 3 (its counts are
+        # already recorded in pipeline_runs); single URLs that failed are that URL's record, not the task's.
+        raise StageFailed(f"stage {name} failed: {report.error}")
     return _report_dict(report)
 
 
@@ -110,6 +121,16 @@ class SourcesFailed(Exception):
         self.every_source = every_source
 
 
+def partition_results(value: Any) -> list[dict]:
+    """The results of a mapped task as a list: Airflow hands a downstream task the bare value (not a list of
+    one) when the mapped task ran as a single instance, and nothing for instances that failed."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    return [r for r in value if isinstance(r, dict)]
+
+
 def failed_sources(discovered: list[dict], fetched: list[dict]) -> tuple[list[str], list[str]]:
     """(outlets that failed in this run, outlets that were tried): failed = errors and nothing delivered."""
     tried: set[str] = set()
@@ -132,13 +153,13 @@ def failed_sources(discovered: list[dict], fetched: list[dict]) -> tuple[list[st
     return sorted(failed), sorted(tried)
 
 
-def check_sources(discovered: list[dict], fetched: list[dict], fired: dt.datetime) -> dict[str, Any]:
+def check_sources(discovered: Any, fetched: Any, fired: dt.datetime) -> dict[str, Any]:
     """Fail the collect run when an outlet (or every outlet) delivered nothing but errors, after all work is done."""
     from odjek.settings import load_settings
     from odjek.stages.alerts import batch_key_names
     from reports.periods import data_date
 
-    failed, tried = failed_sources(discovered, fetched)
+    failed, tried = failed_sources(partition_results(discovered), partition_results(fetched))
     if not failed:
         return {"sources": len(tried), "failed": []}
     every = len(failed) == len(tried)
@@ -148,9 +169,33 @@ def check_sources(discovered: list[dict], fetched: list[dict], fired: dt.datetim
     raise SourcesFailed(f"{what} failed in this run: {', '.join(failed)}", key, every)
 
 
-def articles_added(tagged: list[dict]) -> int:
+class StagesFailed(Exception):
+    """Tasks of this collect run failed (a stage failed wholesale, as ``odjek run`` exits 3): the run is failed
+    too. Each failed task alerted operators itself, so this one only logs."""
+
+
+def failed_tasks(task_states: dict[str, Any], own_task_id: str) -> list[str]:
+    """Task (and mapped task ``id_index``) ids of a run's task states that failed or could not run for it."""
+    bad = {"failed", "upstream_failed"}
+    return sorted(k for k, v in (task_states or {}).items()
+                  if k != own_task_id and str(getattr(v, "value", v)) in bad)
+
+
+def check_run(discovered: Any, fetched: Any, fired: dt.datetime, task_states: dict[str, Any],
+              own_task_id: str) -> dict[str, Any]:
+    """The collect run's last word: outlets that delivered only errors fail it (``odjek run`` exit 4), and so
+    do stage tasks that failed (exit 3); with later stages running after a failed one (``all_done``), the run
+    would otherwise end ``success`` because its last task did."""
+    result = check_sources(discovered, fetched, fired)
+    failed = failed_tasks(task_states, own_task_id)
+    if failed:
+        raise StagesFailed(f"tasks failed in this run: {', '.join(failed)}")
+    return result
+
+
+def articles_added(tagged: Any) -> int:
     """Articles this run made ready (tagged), summed over the partitions."""
-    return sum(int(r.get("succeeded", 0)) for r in tagged or [])
+    return sum(int(r.get("succeeded", 0)) for r in partition_results(tagged))
 
 
 def digest_period(kind: str, fired: dt.datetime, timezone: str) -> dt.date:
@@ -181,7 +226,8 @@ def render_digest(kind: str, fired: dt.datetime) -> dict[str, Any]:
 def send_digest(rendered: dict[str, Any]) -> dict[str, Any]:
     """Send a rendered digest once per recipient (a retried task sends nothing twice); held digests wait."""
     from archive.digest_files import restore_digest_files
-    from reports.digest import get_run, send_digest as send
+    from reports.digest import get_run
+    from reports.digest import send_digest as send
 
     settings, db = _settings_and_archive()
     run = get_run(db, rendered["id"])
@@ -210,29 +256,20 @@ def source_health_alerts(fired: dt.datetime) -> dict[str, Any]:
 
 
 def retain_raw_pages(fired: dt.datetime) -> dict[str, Any]:
-    """Drop raw HTML older than the retention period before the run's firing moment (articles stay)."""
-    from archive.db import iso
+    """Drop raw HTML older than the retention period before the run's firing moment (articles stay); close
+    runs and release claims that killed processes left behind. The same code as ``odjek maintenance``."""
+    from archive.maintenance import run_maintenance
 
     settings, db = _settings_and_archive()
-    cutoff = fired - dt.timedelta(days=settings.raw_retention_days)
-    with db.transaction() as tx:
-        cur = tx.execute("DELETE FROM raw_pages WHERE fetched_at < ?", (iso(cutoff),))
-        deleted = cur.rowcount or 0
-    return {"deleted_raw_pages": deleted, "cutoff": iso(cutoff)}
+    return run_maintenance(db, settings, retention=True, upkeep=False, now=fired)
 
 
 def index_upkeep() -> dict[str, Any]:
-    """SQLite: FTS optimize and ANALYZE; PostgreSQL: VACUUM ANALYZE (outside a transaction)."""
+    """SQLite: FTS optimize and ANALYZE; PostgreSQL: VACUUM ANALYZE (as ``odjek maintenance`` does)."""
+    from archive.maintenance import run_maintenance
 
     settings, db = _settings_and_archive()
-    if db.dialect == "sqlite":
-        conn = db.connection
-        conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
-        conn.execute("ANALYZE")
-        conn.execute("PRAGMA optimize")
-    else:
-        db.connection.execute("VACUUM ANALYZE")
-    return {"dialect": db.dialect}
+    return run_maintenance(db, settings, retention=False, upkeep=True)["upkeep"]
 
 
 # The Airflow 3 supervisor kills the task process [core] task_success_overtime (20 s) after the task ends,
@@ -240,7 +277,7 @@ def index_upkeep() -> dict[str, Any]:
 ALERT_SMTP_DEADLINE_S = 8.0
 
 
-def operator_message(settings, subject: str, body: str) -> "EmailMessage":
+def operator_message(settings, subject: str, body: str) -> EmailMessage:
     """An operator alert with the headers every mail needs (From, To, Date, Message-ID)."""
     from email.message import EmailMessage
     from email.utils import formatdate, make_msgid
@@ -336,6 +373,8 @@ def alert_failure(context: dict) -> None:
     log_url = getattr(ti, "log_url", "") or ""
     exception = context.get("exception")
     LOGGER.error("task %s.%s failed in run %s (try %s): %s", dag_id, task_id, run_id, try_number, exception)
+    if isinstance(exception, StagesFailed):
+        return  # the failed tasks it names were alerted one by one
     settings = load_settings()
     if not settings.ops_recipients:
         LOGGER.error("no ODJEK_OPS_RECIPIENTS are set: the failure of %s.%s is only logged", dag_id, task_id)

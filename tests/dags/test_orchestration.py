@@ -15,7 +15,12 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.dags.scheduled import run_scheduled, scheduled_info
-from tests.dags.test_dags import _dummy_sources, _import_sample, _no_retries, _settings_env
+from tests.dags.test_dags import (
+    _dummy_sources,
+    _import_sample,
+    _no_retries,
+    _settings_env,
+)
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 
@@ -378,3 +383,107 @@ def test_one_stopped_outlet_fails_the_check_and_is_alerted_once_a_day(monkeypatc
     fetched_after_error = [{"source_ids": ["alive", "stopped"],
                             "per_source": {"alive": {"fetched": 12}, "stopped": {"fetched": 3}}}]
     assert tasks.check_sources(discovered, fetched_after_error, _fire(2026, 3, 17, 9, 0))["failed"] == []
+
+
+# Same outcomes as the CLI (issue 14) ------------------------------------------------------------------------
+
+def test_a_stage_failing_wholesale_fails_its_task_as_odjek_run_exits_3_and_later_stages_still_run(
+        dagbag, airflow_db, monkeypatch, tmp_path):
+    """`odjek run` exits 3 when a stage raises as a whole; the collect run fails that stage's task the same way,
+    and, as in `odjek run`, the next stage still runs over what earlier runs left. One outlet is one host
+    partition: downstream tasks then get one result, not a list of one."""
+    from archive import open_archive
+    from archive.sources import last_pipeline_run
+    from odjek.stages import extract
+    from tests.crawlers.loopback import LoopbackServer, static
+
+    def broken(ctx):
+        raise RuntimeError("model files missing")
+
+    monkeypatch.setattr(extract, "run", broken)
+    with LoopbackServer() as web:
+        feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>http://127.0.0.1/</link>'
+                f'<description>d</description><item><title>Vest</title><link>{web.url("/vesti/prva-vest")}</link>'
+                '<pubDate>Tue, 17 Mar 2026 08:00:00 GMT</pubDate></item></channel></rss>')
+        web.routes["/rss"] = static(feed, content_type="application/rss+xml")
+        web.routes["/vesti/prva-vest"] = static("<html><head><title>Vest</title></head><body><article><h1>Vest</h1>"
+                                                + "<p>Prva rečenica vesti o dijaspori.</p>" * 20 + "</article></body></html>")
+        sources = tmp_path / "sources.yaml"
+        sources.write_text("sources:\n  - {id: healthy, name: Healthy, country: RS, languages: [sr], group: domestic,"
+                           f" feeds: ['{web.url('/rss')}']}}\n", encoding="utf-8")
+        _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(sources), ODJEK_DOWNLOAD_DELAY_S="0")
+        dag = dagbag.dags["odjek_collect"]
+        _no_retries(dag)
+        run = run_scheduled(dag, _fire(2026, 3, 17, 10, 30), monkeypatch)
+    states = _task_states(run)
+    assert run.state == "failed"
+    assert states["crawl.extract"] == ["failed"]
+    assert states["crawl.discover"] == states["crawl.fetch"] == states["crawl.tag"] == ["success"]
+    assert states["cluster"] == states["alerts"] == ["success"]
+    assert states["check_sources"] == ["failed"]  # the outlet itself delivered: the failed stage fails the run
+    alerts = [m.name for m in _mails(tmp_path)]
+    assert len([m for m in alerts if "extract" in m]) == 1, alerts
+    assert not [m for m in alerts if "check_sources" in m or "sources-failed" in m], alerts  # no second alert
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    stages = {r["stages"]: r["status"] for r in db.query("SELECT stages, status FROM pipeline_runs")}
+    assert any("extract" in k and v == "stage_failed" for k, v in stages.items()), stages
+    assert last_pipeline_run(db)["status"] != "running"
+    db.close()
+
+
+def test_a_stage_task_raises_with_the_stage_error_and_records_the_run(monkeypatch, tmp_path):
+    from odjek import tasks
+    from odjek.stages import cluster
+
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)))
+
+    def broken(ctx):
+        raise RuntimeError("clustering model gone")
+
+    monkeypatch.setattr(cluster, "run", broken)
+    with pytest.raises(tasks.StageFailed, match="stage cluster failed: RuntimeError: clustering model gone"):
+        tasks.run_stage("cluster")
+    monkeypatch.undo()
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)))
+    assert tasks.run_stage("cluster")["stage"] == "cluster"
+
+
+def test_the_maintenance_dag_runs_the_same_upkeep_as_odjek_maintenance(dagbag, airflow_db, monkeypatch, tmp_path):
+    """Retention through archive.maintenance (batches over the fetched_at index), runs left `running` by a killed
+    process closed, claims of dead owners released: what `odjek maintenance` does, from the DAG."""
+    import socket as socket_module
+    import subprocess
+    import sys
+
+    from archive import frontier, open_archive
+    from archive.articles import record_fetched
+    from archive.sources import start_pipeline_run
+    from schemas.records import DiscoveredUrl, FrontierState, RawPage
+
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)),
+                  ODJEK_RAW_RETENTION_DAYS="30")
+    fires = _fire(2026, 3, 17, 3, 30)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    dead_owner = f"{socket_module.gethostname()}:{int(gone.stdout)}"  # exited and reaped: dead
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    for age_days, count in ((45, 3), (5, 2)):
+        when = fires - dt.timedelta(days=age_days)
+        frontier.add_urls(db, [DiscoveredUrl(f"http://127.0.0.1/{age_days}/{i}", "dagtest", "feed")
+                               for i in range(count)])
+        for entry in frontier.claim(db, FrontierState.NEW, count, "t"):
+            record_fetched(db, entry, RawPage(entry.id, entry.url, 200, {}, b"<html>x</html>", when), "t")
+    frontier.add_urls(db, [DiscoveredUrl("http://127.0.0.1/claimed", "dagtest", "feed")])
+    assert len(frontier.claim(db, FrontierState.NEW, 1, dead_owner, lease_s=900)) == 1
+    killed_run = start_pipeline_run(db, ["fetch"], owner=dead_owner)
+    db.close()
+    dag = dagbag.dags["odjek_maintenance"]
+    _no_retries(dag)
+    run = run_scheduled(dag, fires, monkeypatch)
+    assert run.state == "success"
+    db = open_archive(f"sqlite:///{tmp_path / 'var' / 'odjek.db'}")
+    assert db.scalar("SELECT COUNT(*) FROM raw_pages") == 2
+    assert db.scalar("SELECT status FROM pipeline_runs WHERE id = ?", (killed_run,)) == "abandoned"
+    assert db.scalar("SELECT COUNT(*) FROM frontier WHERE lease_owner = ?", (dead_owner,)) == 0
+    assert db.scalar("SELECT COUNT(*) FROM sqlite_stat1") > 0  # index upkeep ran ANALYZE
+    db.close()
