@@ -57,3 +57,28 @@ def test_unreadable_file_is_one_line_and_exit_2(env):
     path.write_text("x", encoding="utf-8")
     result = CliRunner().invoke(main, ["orgs", "import", str(path)])
     assert result.exit_code == 2 and result.output.count("\n") == 1 and ".csv or .xlsx" in result.output
+
+
+def test_the_demo_imports_the_sample_registry_before_tagging(tmp_path, monkeypatch):
+    """`make demo` fills the registry from sampleweb/orgs.csv before its stages run, so tagging links the names."""
+    import csv
+
+    from archive.orgs import list_orgs
+    from odjek import demo, runner
+
+    monkeypatch.setattr(demo, "DEMO_DIR", tmp_path / "demo")
+    monkeypatch.setattr(demo, "SAMPLE_WEB_PORT", 0)
+    for name in ("ODJEK_DATABASE_URL", "ODJEK_SETTINGS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    seen: list[list[str]] = []
+
+    def stages_recorder(ctx, *args, **kwargs):  # the crawl, extraction and tagging are tested elsewhere
+        seen.append(sorted(o.id for o in list_orgs(ctx.db)))
+        return []
+
+    monkeypatch.setattr(runner, "run_stages", stages_recorder)
+    monkeypatch.setattr(demo, "_write_digests", lambda *args, **kwargs: None)
+    assert demo.run_demo(serve=False) == 0
+    with SAMPLE_REGISTRY.open(encoding="utf-8", newline="") as fh:
+        expected = sorted(row["id"] for row in csv.DictReader(fh))
+    assert seen == [expected] and len(expected) == 9

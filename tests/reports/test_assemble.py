@@ -148,3 +148,46 @@ def test_a_former_directors_mention_is_marked_as_such(sqlite_archive):
     digest = assemble(sqlite_archive, daily_period(DAY, TZ))
     program = next(e for e in digest.directorate if ids["program-rts"] in e.article_ids)
     assert [q.label_key for q in program.quotes] == ["office", "former_director"]
+
+
+def _stories_of_day(day):
+    """Relevant fixtures of a local day grouped as the digest groups them: by cluster, else one story each."""
+    stories: dict[str, list] = {}
+    for f in in_days(day, day):
+        if relevant(f):
+            stories.setdefault(f.cluster or f.key, []).append(f)
+    return stories
+
+
+def test_summary_has_the_most_covered_stories_and_foreign_press_about_the_directorate(archive):
+    ids = build_archive(archive)
+    digest = assemble(archive, daily_period(DAY, TZ))
+    stories = _stories_of_day(DAY)
+    outlets = {key: len({f.source for f in members}) for key, members in stories.items()}
+    top = digest.summary.top
+    assert 3 <= len(top) <= 5
+    counts = [e.outlet_count for e in top]
+    assert counts == sorted(counts, reverse=True) and counts[0] == max(outlets.values()) == 3
+    assert ids["program-rts"] in top[0].article_ids
+    # Critical coverage is listed above the most covered stories, never again among them.
+    assert ids["kritika"] not in {i for e in top for i in e.article_ids}
+    # Regional and foreign press about the Directorate: every such story, and only those.
+    expected = {key for key, members in stories.items()
+                if any({"office", "director"} & set(f.labels) for f in members)
+                and any(SOURCES[f.source][1] in ("regional", "foreign") for f in members)}
+    assert expected  # the fixture has such stories
+    foreign_keys = {frozenset(e.article_ids) for e in digest.summary.foreign}
+    assert foreign_keys == {frozenset(ids[f.key] for f in stories[key]) for key in expected}
+    assert all(e.office and e.foreign_items for e in digest.summary.foreign)
+
+
+def test_directorate_stories_are_ordered_by_importance_not_time(archive):
+    ids = build_archive(archive)
+    digest = assemble(archive, daily_period(DAY, TZ))
+    order = [e.headline.article_id for e in digest.directorate]
+    # Critical first, then the three-outlet program story, though the Diaspora paper's call (00:30) came first.
+    assert order[0] == ids["kritika"] and order[1] == ids["program-rts"]
+    assert order.index(ids["konkurs"]) > order.index(ids["program-rts"])
+    assert [e.importance() for e in digest.directorate] == sorted(e.importance() for e in digest.directorate)
+    published = [e.first.published for e in digest.directorate]
+    assert published != sorted(published)  # not in order of time

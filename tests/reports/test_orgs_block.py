@@ -46,6 +46,7 @@ def test_block_lists_registered_orgs_of_relevant_stories_only(archive):
     assert "Савез српских удружења Беча" in section and "(Беч, AT)" in section
     assert "Serbian Heritage Circle of Leeds" in section  # a foreign name stays as written
     assert section.count('class="headline"') == 3 and "Rapid" not in section
+    assert len(re.findall(r'<a class="headline" href="https://', section)) == 3  # the stories are linked
     latn = render_html(digest, "latn", "web", [])
     assert "Savez srpskih udruženja Beča" in latn and "(Beč, AT)" in latn
 
