@@ -97,7 +97,9 @@ def table() -> str:
              "|---|---:|---:|---|---|"]
     for name, key in candidates().items():
         recall, false_rate, missed, wrong = score(key)
-        show = lambda pairs: ", ".join(f"{a}/{b}" for a, b in pairs[:4]) or "—"  # noqa: E731
+        def show(pairs):
+            return ", ".join(f"{a}/{b}" for a, b in pairs[:4]) or "—"
+
         lines.append(f"| {name} | {recall:.1%} | {false_rate:.1%} | {show(missed)} | {show(wrong)} |")
     return "\n".join(lines)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -137,7 +138,7 @@ def test_search_page_phrase_highlights(seeded):
 def test_article_spans_never_overlap():
     spans = query_spans(TEXT, parse_query('"uprava za saradnju" uprava saradnja dijaspora'))
     assert spans == sorted(spans)
-    for (s1, e1, _), (s2, e2, _) in zip(spans, spans[1:]):
+    for (_, e1, _), (s2, _, _) in itertools.pairwise(spans):
         assert e1 < s2 and TEXT[e1:s2].strip(" ,.")  # separated by a word: neither overlapping nor abutting
     start = TEXT.index("Uprava")
     assert spans[:2] == [(start, start + len("Uprava za saradnju"), "hit"),
