@@ -191,3 +191,8 @@ def test_directorate_stories_are_ordered_by_importance_not_time(archive):
     assert [e.importance() for e in digest.directorate] == sorted(e.importance() for e in digest.directorate)
     published = [e.first.published for e in digest.directorate]
     assert published != sorted(published)  # not in order of time
+    weekly = assemble(archive, weekly_period(DAY, TZ))
+    groups = digest.topics + weekly.topics
+    for group in groups:  # topic sections are ordered the same way
+        assert [e.importance() for e in group.entries] == sorted(e.importance() for e in group.entries)
+    assert any(len(group.entries) > 1 for group in groups)
