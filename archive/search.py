@@ -885,7 +885,8 @@ def _newest_postgres(tx, plan: _Plan, n: int, total: int | None = None) -> list[
             dated.append(cond)
             dated_params.append(value)
     in_range = _estimate_postgres(tx, plan, dated, dated_params)
-    if in_range > 0 and _estimate_postgres(tx, plan) >= WALK_SHARE * in_range:
+    expected = _estimate_postgres(tx, plan)
+    if in_range > 0 and expected >= WALK_SHARE * in_range:
         return [int(r["id"]) for r in tx.all(f"SELECT a.id FROM {plan.from_sql} WHERE {where} {order} LIMIT {int(n)}",
                                              plan.where_params)]
     bounds = tx.one("SELECT MIN(published) AS lo, MAX(published) AS hi FROM articles")
