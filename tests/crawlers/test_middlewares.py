@@ -124,6 +124,37 @@ def test_ssrf_guard_refuses_private_targets_before_connecting(archive, archive_u
     assert inside_hits == []
 
 
+# Spellings of 127.0.0.1 (and of "this host") that a URL parser, the C resolver or the kernel read as loopback.
+LOOPBACK_SPELLINGS = ["127.0.0.1", "127.1", "127.0.1", "2130706433", "0x7f000001", "0x7f.0.0.1", "0177.0.0.1",
+                      "017700000001", "127.000.000.001", "localhost", "LOCALHOST.", "intranet.localhost", "[::1]",
+                      "[0:0:0:0:0:0:0:1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "0.0.0.0", "0"]
+
+
+def test_loopback_spellings_and_redirects_to_them_are_refused_before_connecting(archive, archive_url):
+    """Kept from the issue-14 audit: every spelling of the crawler's own host, asked directly or reached by a
+    redirect from an allowed server, is refused and never connected to (all targets are this machine)."""
+    with LoopbackServer("127.0.0.1") as inside, LoopbackServer("127.0.0.2") as outside:
+        inside.routes["/secret"] = static("internal")
+        direct = [f"http://{host}:{inside.port}/secret" for host in LOOPBACK_SPELLINGS]
+        jumps = []
+        for i, target in enumerate(direct):
+            outside.routes[f"/jump/{i}"] = redirect(target)
+            jumps.append(outside.url(f"/jump/{i}"))
+        settings = crawl_settings(archive_url, allow_private_addresses=False)
+        _queue(archive, "spellings", direct + jumps)
+        queued = archive.scalar("SELECT COUNT(*) FROM frontier")
+        run_crawl("fetch", settings, [source("spellings", feeds=[outside.url("/rss")])],
+                  scrapy_overrides={"ODJEK_TRUSTED_ADDRESSES": ["127.0.0.2"]})
+        inside_hits = list(inside.hits)
+        outside_hits = {path for path, *_ in outside.hits} - {"/robots.txt"}
+    assert queued == len(LOOPBACK_SPELLINGS) * 2
+    rows = archive.query("SELECT url, state, last_error FROM frontier")
+    assert {r["state"] for r in rows} == {"failed"}, [(r["url"], r["state"], r["last_error"]) for r in rows]
+    assert all(r["last_error"].startswith("refused: ") for r in rows), [(r["url"], r["last_error"]) for r in rows]
+    assert outside_hits == {f"/jump/{i}" for i in range(len(LOOPBACK_SPELLINGS))}  # each redirect was followed
+    assert inside_hits == []
+
+
 def test_guarded_resolver_refuses_private_answers():
     from twisted.internet.error import DNSLookupError
 
