@@ -14,7 +14,7 @@ from tests.reports.relays import free_port
 
 COMMANDS = [["status"], ["run"], ["digest", "daily", "--date", "2026-03-16"], ["search", "dijaspora"], ["init"],
             ["users", "list"], ["reextract"], ["import", "{lines}"], ["serve", "--port", "{port}"], ["failures"],
-            ["maintenance"]]
+            ["maintenance"], ["orgs", "list"], ["orgs", "relink"], ["users", "remove", "ana"]]
 
 
 @dataclass
@@ -52,7 +52,7 @@ def _assert_one_line_exit_2(result, *expected):
         assert text in lines[0], lines[0]
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: "-".join(a[:2]))
 def test_unreachable_postgresql_is_one_line_and_exit_2(tmp_path, args):
     url = f"postgresql://odjek:geheim@127.0.0.1:{free_port()}/odjek"  # nobody listens there
     result = _odjek(tmp_path, args, ODJEK_DATABASE_URL=url)
@@ -66,7 +66,7 @@ def test_a_real_process_prints_one_line_and_exits_2(tmp_path, url):
     _assert_one_line_exit_2(result)
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: "-".join(a[:2]))
 def test_bad_url_scheme_is_one_line_and_exit_2(tmp_path, args):
     _assert_one_line_exit_2(_odjek(tmp_path, args, ODJEK_DATABASE_URL="mysql://db.example/odjek"),
                             "unsupported database URL")
