@@ -69,6 +69,22 @@ def test_wrong_passwords_and_rate_limit(client, seeded_ids):
     assert all(PASSWORD not in e["detail"] and "pogresna" not in e["detail"] for e in entries)
 
 
+def test_failures_from_one_address_never_lock_the_account_out_elsewhere(web_settings, web_db, seeded_ids):
+    """Issue 14: lockout is per account and address; Ana logs in from her own machine while an attacker's
+    address waits out its backoff."""
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    app = create_app(web_settings, web_db)
+    with TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.66", 50000)) as attacker:
+        for _ in range(FREE_FAILURES):
+            assert login(attacker, password="pogresna-lozinka").status_code == 401
+        assert login(attacker).status_code == 429
+    with TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.9", 50000)) as ana:
+        assert login(ana).status_code == 303
+
+
 def test_forms_need_csrf_tokens(client, seeded_ids):
     page = client.get("/login")
     assert client.post("/login", data={"username": "ana", "password": PASSWORD, "csrf": "forged"},
