@@ -32,12 +32,18 @@ def _no_dns(host):
 
 
 def test_ip_literals_are_refused_without_any_lookup():
-    # Decisions only: url_problem never connects, and _no_dns proves it does not even resolve.
-    for host in ("10.0.0.1", "169.254.169.254", "[::1]:8080", "127.0.0.1:9", "[fe80::1]", "192.168.1.1"):
+    # Decisions only: url_problem never connects, and _no_dns proves it does not even resolve. Targets are this
+    # machine's own addresses (house rule); private and metadata answers are checked through stubbed names below.
+    for host in ("[::1]:8080", "127.0.0.1:9", "127.0.0.25", "[::ffff:127.0.0.1]", "0.0.0.0"):
         problem = url_problem(f"http://{host}/x", allow_private=False, resolve=_no_dns)
         assert problem and problem.startswith("refused:"), (host, problem)
-    metadata = "169.254.169.254"
-    assert "cloud metadata" in url_problem(f"http://{metadata}/", allow_private=False, resolve=_no_dns)
+
+
+def test_private_and_metadata_answers_of_a_name_are_refused():
+    answers = {"intranet.test": ["10.0.0.1"], "metadata.test": ["169.254.169.254"], "link.test": ["fe80::1"]}
+    for name, kind in (("intranet.test", "private"), ("metadata.test", "cloud metadata"), ("link.test", "link-local")):
+        problem = url_problem(f"http://{name}/x", allow_private=False, resolve=answers.__getitem__)
+        assert problem == f"refused: {name} ({answers[name][0]}) is a {kind} address", problem
 
 
 def test_names_are_resolved_and_every_answer_checked():
