@@ -166,7 +166,7 @@ def test_off_topic_list_is_the_ground_truth():
 
 @pytest.mark.slow
 def test_no_off_topic_article_in_any_digest_of_the_sample_web(sample_archive):
-    db, settings, articles, ids, records = sample_archive
+    db, _settings, articles, ids, records = sample_archive
     by_id = {i: r for r, i in zip(records, ids.values())}
     days = sorted({a.published.date() for a in articles})  # local (Europe/Belgrade) dates
     periods = {daily_period(d, TZ) for d in days} | {weekly_period(d, TZ) for d in days}
@@ -217,7 +217,8 @@ def _email_html(message) -> str:
 
 def test_sections_list_each_article_once_and_quote_each_sentence_once(fixed):
     for run in fixed["runs"].values():
-        reader = assert_briefing_rules(open(run.html_path, encoding="utf-8").read())
+        with open(run.html_path, encoding="utf-8") as fh:
+            reader = assert_briefing_rules(fh.read())
         assert reader.quotes and reader.articles["directorate"]
     for message in fixed["messages"].values():
         assert_briefing_rules(_email_html(message))
