@@ -487,3 +487,24 @@ def test_the_maintenance_dag_runs_the_same_upkeep_as_odjek_maintenance(dagbag, a
     assert db.scalar("SELECT COUNT(*) FROM frontier WHERE lease_owner = ?", (dead_owner,)) == 0
     assert db.scalar("SELECT COUNT(*) FROM sqlite_stat1") > 0  # index upkeep ran ANALYZE
     db.close()
+
+
+def test_the_send_task_fails_when_the_digest_was_not_delivered_and_a_retry_sends_it(monkeypatch, tmp_path):
+    """As `odjek digest --send` exits 5: the digest DAG's send task fails (so Airflow retries and alerts) when a
+    recipient was not reached; its retry sends to that recipient only."""
+    from odjek import tasks
+    from tests.reports.relays import Relay, free_port, running_relay
+
+    _settings_env(monkeypatch, tmp_path, ODJEK_SOURCES_FILE=str(_dummy_sources(tmp_path)),
+                  ODJEK_SMTP_HOST="127.0.0.1", ODJEK_SMTP_PORT=str(free_port()), ODJEK_SMTP_STARTTLS="0",
+                  ODJEK_SMTP_TIMEOUT_S="2")
+    _import_sample(tmp_path)
+    rendered = tasks.render_digest("daily", _fire(2026, 3, 17, 7, 0))
+    with pytest.raises(RuntimeError, match="digest not delivered to leadership@example.org"):
+        tasks.send_digest(rendered)  # nobody listens on the relay's port
+    relay = Relay("accept")
+    with running_relay(relay) as port:
+        monkeypatch.setenv("ODJEK_SMTP_PORT", str(port))
+        assert tasks.send_digest(rendered) == {"sent": 1, "skipped": 0}
+        assert tasks.send_digest(rendered) == {"sent": 0, "skipped": 1}
+    assert len(relay.accepted) == 1
