@@ -92,6 +92,14 @@ def test_sources_check_passes_on_the_bundled_configuration(env):
     lines = result.output.splitlines()
     assert lines[-1].startswith("ok: ") and "unverified URL(s)" in lines[-1]
     assert all(line.startswith("unverified: ") for line in lines[:-1])
+    # Every URL the file marks unverified is listed, one line each (issue 19: the operator's probe-first list).
+    from schemas.config import load_sources
+    from tests.conftest import REPO_ROOT
+
+    marked = [f"unverified: {s.id}: {u}" for s in load_sources(REPO_ROOT / "config" / "sources.yaml")
+              for u in s.unverified_urls()]
+    assert marked and lines[:-1] == marked
+    assert f"{len(marked)} unverified URL(s)" in lines[-1]
 
 
 def test_unknown_stage_is_a_clean_usage_error(env):

@@ -101,6 +101,18 @@ def test_contradicted_entries_are_fixed_per_issue_19():
         assert by_id[outlet].access, outlet
 
 
+def test_production_ways_in_run_feeds_then_sitemaps_then_sections_then_google_news():
+    # Issue 19's order, in data: feed(s) → news sitemap → section pages → a Google News query for the outlet.
+    rank = {"feeds": 0, "sitemaps": 1, "sections": 2, "google_news": 3}
+    for source in load_sources(REPO_ROOT / "config" / "sources.yaml"):
+        kinds = [k for k in ("feeds", "sitemaps", "sections") if getattr(source, k)]
+        kinds += [f.kind for f in source.fallbacks]
+        order = [rank[k] for k in kinds]
+        assert order == sorted(order), (source.id, kinds)
+        assert kinds[-1] == "google_news" and kinds.count("google_news") == 1, (source.id, kinds)
+        assert source.homepage or isinstance(source.fallbacks[-1].google_news, str), source.id
+
+
 def test_at_least_twenty_missing_outlets_are_added_with_evidence():
     by_id = {s.id: s for s in load_sources(REPO_ROOT / "config" / "sources.yaml")}
     added = {"kosovo-online", "radio-mitrovica-sever", "radio-kontakt-plus", "srpskainfo", "atv", "srpske-novine-cg",
