@@ -127,3 +127,25 @@ def test_the_probe_keeps_the_crawlers_address_guard_and_size_cap(web):
                                   "google_news_url": web.google_news_url})
     (capped,) = probe_sources(tiny, [sources["agencija-tanr"]], now=web.as_of())
     assert capped.paths[0].urls[0]["error"] == "too large: more than 300 bytes"
+
+
+def test_the_probe_asks_as_odjek_only_and_never_fetches_what_robots_forbids(web):
+    # Issue 19: an outlet refusing bots is reported, never reached by disguise; robots.txt is always asked first.
+    from crawlers.probe import Prober
+
+    settings = Settings.from_mapping({"allow_private_addresses": True, "download_timeout_s": 5,
+                                      "download_delay_s": 0, "google_news_url": web.google_news_url,
+                                      "contact": "desk@example.org"})
+    sources = {s.id: s for s in SourcesFile.model_validate(web.sources()).sources}
+    seen: list[tuple[str, str]] = []
+    prober = Prober(settings)
+    prober.client.event_hooks["request"].append(lambda r: seen.append((str(r.url), r.headers["User-Agent"])))
+    try:
+        for source_id in ("zasticeni-portal", "nedeljnik-ogledalo"):
+            prober.probe_source(sources[source_id], web.as_of())
+    finally:
+        prober.close()
+    assert seen and {agent for _, agent in seen} == {"OdjekBot/0.1 (+mailto:desk@example.org)"}
+    forbidden = sources["nedeljnik-ogledalo"].feeds[0]
+    assert forbidden.endswith("/feed/") and forbidden not in {url for url, _ in seen}
+    assert any(url.endswith("/robots.txt") for url, _ in seen)
