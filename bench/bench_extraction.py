@@ -91,7 +91,7 @@ def measure(gold: dict[str, dict]) -> tuple[Tally, Tally]:
     """Run plain trafilatura and Odjek's extract_article over the pages, interleaved; return their tallies."""
     import trafilatura
 
-    from crawlers.extract import extract_article
+    from extract.article import extract_article
 
     pages = {name: (REALWEB / "pages" / name).read_bytes() for name in gold}
     first = next(iter(gold))
@@ -138,7 +138,7 @@ ABLATIONS = {
 
 def ablations(gold: dict[str, dict]) -> list[Tally]:
     """F1 of extract_article with single rules switched off (quality only; time not compared)."""
-    from crawlers.extract import ExtractionOptions, extract_article
+    from extract.article import ExtractionOptions, extract_article
 
     tallies = []
     for name, changes in ABLATIONS.items():
@@ -154,7 +154,7 @@ def ablations(gold: dict[str, dict]) -> list[Tally]:
 
 def listed_not_articles(gold: dict[str, dict]) -> dict[str, int]:
     """Not-article reasons when every page counts as listed by a feed (``listed_as_article``); quality only."""
-    from crawlers.extract import extract_article
+    from extract.article import extract_article
 
     reasons: dict[str, int] = {}
     for page, item in gold.items():

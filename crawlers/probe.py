@@ -263,7 +263,7 @@ class Prober:
 
     def _sample(self, source: Source, url: str) -> Sample:
         """Fetch one listed item and extract it as the pipeline would."""
-        from crawlers.extract import extract_article
+        from extract.article import extract_article
 
         fetched = self._get(url)
         if fetched.error or fetched.status != 200:

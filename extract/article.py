@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
-from crawlers.encoding import decode_html
-from crawlers.language import detect_language
+from extract.encoding import decode_html
+from extract.language import detect_language
 from schemas.config import ExtractOverride, Source
 from schemas.records import Article
 

@@ -57,7 +57,7 @@ def command(files: tuple[Path, ...], url: str, source_id: str | None, jsonl: boo
 
     The bytes are read as stored, so the encoding is guessed the way the pipeline guesses it.
     """
-    from crawlers.extract import extract_article
+    from extract.article import extract_article
     from odjek.errors import InputError
 
     missing = [str(f) for f in files if not f.is_file()]

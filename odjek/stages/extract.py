@@ -38,7 +38,7 @@ def best_published(extracted: dt.datetime | None, hinted: str | None, timezone: 
 
 def extract_entry(ctx: StageContext, entry: FrontierEntry) -> Article | None:
     """Extract one fetched entry from its stored page; None when the page is missing (recorded as failure)."""
-    from crawlers.extract import extract_article
+    from extract.article import extract_article
 
     page = get_raw_page(ctx.db, entry.id)
     if page is None:

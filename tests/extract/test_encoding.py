@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.encoding import (
+from extract.encoding import (
     decode_html,
     header_charset,
     meta_charset,
@@ -91,7 +91,7 @@ def test_zero_bytes_alone_do_not_make_utf16():
 
 
 def test_a_utf16_page_labelled_utf8_is_extracted_and_tagged_as_text_not_mojibake():
-    from crawlers.extract import extract_article
+    from extract.article import extract_article
 
     article = "<p>" + " ".join(["Управа за сарадњу с дијаспором и Србима у региону организовала је трибину."] * 5) + "</p>"
     html = UTF16_PAGE.replace("<body>", f"<body><article><h1>Вест о дијаспори</h1>{article}</article>")

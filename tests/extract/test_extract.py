@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawlers.extract import (DEFAULT_OPTIONS, ExtractionOptions, extract_article, parse_local_datetime,
+from extract.article import (DEFAULT_OPTIONS, ExtractionOptions, extract_article, parse_local_datetime,
                               section_like_url)
 from schemas.config import Source
 from tests.conftest import require
@@ -105,7 +105,7 @@ def test_override_that_matches_nothing_falls_back_to_generic_and_warns(caplog):
     source = Source(id="novi-pogled", name="Novi pogled", country="RS", languages=["sr"], group="domestic",
                     feeds=["https://novipogled.example/rss"],
                     extract={"body": "div.no-such-body", "title": "//h1[@id='none']", "reason": "template of 2019"})
-    with caplog.at_level(logging.WARNING, logger="crawlers.extract"):
+    with caplog.at_level(logging.WARNING, logger="extract.article"):
         article = extract_article(body, expected["url"], source=source)
     assert article.is_article
     assert "više od dva i po veka" in article.text
@@ -165,14 +165,14 @@ def test_oversized_page_is_refused_without_parsing():
 
 
 def test_internal_failure_becomes_a_reason_and_is_logged_with_the_url(monkeypatch, caplog):
-    import crawlers.extract as module
+    import extract.article as module
 
     def broken(*args, **kwargs):
         raise RuntimeError("parser exploded")
 
     monkeypatch.setattr(module, "main_text", broken)
     body, expected = load_fixture("en-article")
-    with caplog.at_level(logging.ERROR, logger="crawlers.extract"):
+    with caplog.at_level(logging.ERROR, logger="extract.article"):
         article = extract_article(body, expected["url"])
     assert article.is_article is False
     assert article.not_article_reason.startswith("extraction_error: RuntimeError: parser exploded")
@@ -302,7 +302,7 @@ def test_realweb_none_raises_and_f1_floor():
 
 
 def test_trim_related_cuts_a_tail_block_and_inline_read_also_lines():
-    from crawlers.extract import trim_related
+    from extract.article import trim_related
 
     body = ["Prvi pasus vesti o dijaspori.", "Pročitajte još: Koncert u Beču otkazan", "Drugi pasus.",
             "Treći pasus.", "Povezane vesti", "Naslov druge vesti", "Još jedan naslov"]
@@ -311,7 +311,7 @@ def test_trim_related_cuts_a_tail_block_and_inline_read_also_lines():
 
 
 def test_trim_related_keeps_an_early_heading_and_long_lines():
-    from crawlers.extract import trim_related
+    from extract.article import trim_related
 
     text = "Related\nThe story starts here.\nIt goes on.\nAnd ends."
     assert trim_related(text, DEFAULT_OPTIONS) == text  # an early line is not a tail block
@@ -351,7 +351,7 @@ def test_description_only_in_head_is_not_added():
 
 
 def test_fallbacks_run_only_when_the_first_pass_finds_nothing(monkeypatch):
-    import crawlers.extract as module
+    import extract.article as module
 
     real = module._trafilatura_text
     calls = []
@@ -478,6 +478,6 @@ def test_cli_source_option_applies_the_outlet_override(tmp_path, monkeypatch):
     (None, "Site", "https://x.example/", None),
 ])
 def test_site_name_is_stripped_from_titles(title, site, url, expected):
-    from crawlers.extract import strip_site_name
+    from extract.article import strip_site_name
 
     assert strip_site_name(title, site, url) == expected

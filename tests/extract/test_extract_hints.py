@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from archive.frontier import add_urls, claim
-from crawlers.extract import extract_article
+from extract.article import extract_article
 from crawlers.sitemaps import parse_sitemap
 from schemas.records import DiscoveredUrl, FrontierState
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.language import BCMS, detect_language, detect_raw
+from extract.language import BCMS, detect_language, detect_raw
 from schemas.config import Source
 
 SR_LATN = ("Uprava za saradnju sa dijasporom i Srbima u regionu organizovala je u subotu u Beču skup "
