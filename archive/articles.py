@@ -202,6 +202,11 @@ def mentions_for(db: Database, article_ids: Sequence[int]) -> dict[int, list[Men
     return out
 
 
+def office_flags(db: Database) -> list[dict]:
+    """Every article's url, script and whether it mentions the Directorate (``office``), for the demo's check."""
+    return db.query("SELECT url, script, office FROM articles WHERE is_article = 1")
+
+
 def count_articles(db: Database) -> int:
     return int(db.scalar("SELECT COUNT(*) FROM articles WHERE is_article = 1") or 0)
 

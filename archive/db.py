@@ -42,6 +42,13 @@ def redacted_url(url: str) -> str:
     return url
 
 
+def in_list(values: Sequence[Any]) -> str:
+    """Placeholders for ``column IN (...)``: one ``?`` per value; the values themselves go in the parameters."""
+    if not values:
+        raise ValueError("an IN list needs at least one value")  # "IN ()" is a syntax error in both dialects
+    return ", ".join("?" for _ in values)
+
+
 def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 

@@ -14,7 +14,7 @@ import logging
 import socket
 from typing import Iterable, Sequence
 
-from archive.db import Database, Tx, iso, parse_iso, utcnow
+from archive.db import Database, Tx, in_list, iso, parse_iso, utcnow
 from archive.owners import owner_alive, owner_id
 from schemas.records import DiscoveredUrl, FrontierEntry, FrontierState
 
@@ -78,18 +78,64 @@ def add_urls(db: Database, items: Iterable[DiscoveredUrl], canonicalize=None) ->
     return int(after) - int(before)
 
 
+def _due_where(state: FrontierState, now: dt.datetime, source_ids: Sequence[str] | None = None) -> tuple[str, list]:
+    """The one definition of due work: entries in ``state`` that nobody holds and whose retry time has come."""
+    conditions = ["state = ?", "(lease_until IS NULL OR lease_until < ?)",
+                  "(next_attempt_at IS NULL OR next_attempt_at <= ?)"]
+    params: list = [state.value, iso(now), iso(now)]
+    if source_ids:
+        conditions.append(f"source_id IN ({in_list(source_ids)})")
+        params.extend(source_ids)
+    return " AND ".join(conditions), params
+
+
+def due_counts(db: Database, state: FrontierState, source_ids: Sequence[str] | None = None) -> dict[str, int]:
+    """How many entries in ``state`` are due per outlet (all outlets with due work when ``source_ids`` is None)."""
+    where, params = _due_where(state, utcnow(), source_ids)
+    rows = db.query(f"SELECT source_id, COUNT(*) AS n FROM frontier WHERE {where} GROUP BY source_id", params)
+    return {r["source_id"]: int(r["n"]) for r in rows}
+
+
+def release_owner_claims(db: Database, owner: str, state: FrontierState) -> list[tuple[int, str]]:
+    """Drop ``owner``'s leases on entries still in ``state``; return (entry id, source id) of each freed entry."""
+    params = (owner, state.value)
+    with db.transaction() as tx:
+        rows = tx.all("SELECT id, source_id FROM frontier WHERE lease_owner = ? AND state = ?", params)
+        tx.execute("UPDATE frontier SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND state = ?",
+                   params)
+    return [(int(r["id"]), r["source_id"]) for r in rows]
+
+
+def with_raw_page(db: Database, states: Sequence[str], source_id: str | None = None,
+                  fetched_since: dt.datetime | None = None) -> list[int]:
+    """Ids of entries in ``states`` that have a stored raw page, optionally of one outlet and fetched since then."""
+    conditions = ["raw_pages.body IS NOT NULL", f"frontier.state IN ({in_list(states)})"]
+    params: list = list(states)
+    if source_id:
+        conditions.append("frontier.source_id = ?")
+        params.append(source_id)
+    if fetched_since:
+        conditions.append("raw_pages.fetched_at >= ?")
+        params.append(iso(fetched_since))
+    rows = db.query("SELECT frontier.id FROM frontier JOIN raw_pages ON raw_pages.frontier_id = frontier.id"
+                    f" WHERE {' AND '.join(conditions)} ORDER BY frontier.id", params)
+    return [int(r["id"]) for r in rows]
+
+
+def clear_backoff(db: Database, ids: Sequence[int]) -> None:
+    """Give entries a fresh start: no waiting retry, attempts from zero (a new extractor may succeed)."""
+    now = iso(utcnow())
+    with db.transaction() as tx:
+        tx.executemany("UPDATE frontier SET next_attempt_at = NULL, attempts = 0, updated_at = ? WHERE id = ?",
+                       [(now, i) for i in ids])
+
+
 def claim(db: Database, state: FrontierState, limit: int, owner: str, lease_s: int = 900,
           source_ids: Sequence[str] | None = None) -> list[FrontierEntry]:
     """Lease up to ``limit`` entries in ``state`` that nobody holds and that are due."""
     now = utcnow()
     until = iso(now + dt.timedelta(seconds=lease_s))
-    conditions = ["state = ?", "(lease_until IS NULL OR lease_until < ?)",
-                  "(next_attempt_at IS NULL OR next_attempt_at <= ?)"]
-    params: list = [state.value, iso(now), iso(now)]
-    if source_ids:
-        conditions.append(f"source_id IN ({', '.join('?' for _ in source_ids)})")
-        params.extend(source_ids)
-    where = " AND ".join(conditions)
+    where, params = _due_where(state, now, source_ids)
     with db.transaction() as tx:
         if db.dialect == "postgresql":
             rows = tx.all(
@@ -101,7 +147,7 @@ def claim(db: Database, state: FrontierState, limit: int, owner: str, lease_s: i
                                            [*params, limit])]
             if not ids:
                 return []
-            marks = ", ".join("?" for _ in ids)
+            marks = in_list(ids)
             tx.execute(f"UPDATE frontier SET lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
                        [owner, until, *ids])
             rows = tx.all(f"SELECT * FROM frontier WHERE id IN ({marks})", ids)

@@ -9,6 +9,7 @@ from typing import Sequence
 
 from archive.db import Database, iso, parse_iso, utcnow
 from schemas.config import Source
+from schemas.settings import Settings
 
 
 def sync_sources(db: Database, sources: Sequence[Source]) -> None:
@@ -38,9 +39,20 @@ def source_groups(db: Database) -> dict[str, str]:
     return {r["id"]: r["grp"] for r in db.query("SELECT id, grp FROM sources")}
 
 
+def source_countries(db: Database) -> dict[str, str]:
+    """Map of source id → country (ISO code), for the tagger's look-alike rules."""
+    return {r["id"]: r["country"] for r in db.query("SELECT id, country FROM sources")}
+
+
 def source_names(db: Database) -> dict[str, str]:
     """Map of source id → display name (the web UI and alert mails name outlets, not ids)."""
     return {r["id"]: r["name"] or r["id"] for r in db.query("SELECT id, name FROM sources")}
+
+
+def source_name(db: Database, source_id: str) -> str | None:
+    """One outlet's display name, or None when the source is unknown or unnamed."""
+    row = db.one("SELECT name FROM sources WHERE id = ?", (source_id,))
+    return row["name"] if row else None
 
 
 # Feed state (conditional GET) -------------------------------------------------------------------
@@ -155,13 +167,13 @@ def save_path_state(db: Database, source_id: str, label: str, state) -> None:
              iso(state.last_run_at), iso(state.last_success_at)))
 
 
-def active_path(db: Database, source: Source, settings) -> dict:
+def active_path(db: Database, source: Source, settings: Settings) -> dict:
     """Which path of an outlet discovery uses now and why, with every path's streak (the health view's words)."""
     from crawlers.fallbacks import choose_path, source_paths
 
-    paths = source_paths(source, str(settings.google_news_url))
+    paths = source_paths(source, str(settings.crawl.google_news_url))
     states = path_states(db, source.id)
-    choice = choose_path(paths, states, int(settings.fallback_after_runs))
+    choice = choose_path(paths, states, int(settings.crawl.fallback_after_runs))
     return {
         "active_path": choice.active.label if choice.active else None,
         "active_reason": choice.reason,

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from archive.articles import record_fetched
-from archive.db import Database, iso, utcnow
-from archive.frontier import add_urls, adopt_canonical, claim, record_failure
+from archive.db import Database, utcnow
+from archive.frontier import add_urls, adopt_canonical, claim, due_counts, record_failure, release_owner_claims
 from archive.sources import FeedState, get_feed_state, save_feed_state
 from crawlers.canonical import canonicalize_url
 from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure
@@ -74,11 +74,7 @@ class FrontierQueue:
         self._per_source: Counter = Counter()
 
     def _due_sources(self) -> list[str]:
-        now = iso(utcnow())
-        rows = self.db.query(
-            "SELECT DISTINCT source_id FROM frontier WHERE state = ? AND (lease_until IS NULL OR lease_until < ?)"
-            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", (FrontierState.NEW.value, now, now))
-        due = {r["source_id"] for r in rows}
+        due = due_counts(self.db, FrontierState.NEW)
         given_up = self.store.tripped if self.store is not None else {}
         return [s for s in self.source_ids if s in due and s not in given_up]
 
@@ -262,15 +258,11 @@ class CrawlStore:
 
         Entries held because this crawl already tried them are not counted as left over.
         """
-        params = (self.owner, FrontierState.NEW.value)
-        with self.db.transaction() as tx:
-            rows = tx.all("SELECT id, source_id FROM frontier WHERE lease_owner = ? AND state = ?", params)
-            tx.execute("UPDATE frontier SET lease_owner = NULL, lease_until = NULL"
-                       " WHERE lease_owner = ? AND state = ?", params)
-        for row in rows:
-            if row["id"] not in self.attempted:
-                self._count_left(row["id"], row["source_id"])
-        return len(rows)
+        freed = release_owner_claims(self.db, self.owner, FrontierState.NEW)
+        for entry_id, source_id in freed:
+            if entry_id not in self.attempted:
+                self._count_left(entry_id, source_id)
+        return len(freed)
 
     def summary(self) -> dict:
         self.flush()

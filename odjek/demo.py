@@ -103,7 +103,9 @@ def _check_office_mentions(db, console) -> None:
         from sampleweb.content import load_articles
     except ImportError:
         return
-    rows = db.query("SELECT url, script, office FROM articles WHERE is_article = 1")
+    from archive.articles import office_flags
+
+    rows = office_flags(db)
     decoys = {a.path for a in load_articles() if getattr(a, "expect", None) and a.expect.decoy}
     flagged_scripts = sorted({r["script"] for r in rows if r["office"]})
     flagged_decoys = [r["url"] for r in rows if r["office"] and any(r["url"].endswith(p) for p in decoys)]
@@ -149,9 +151,9 @@ def _serve(settings, console) -> int:
 
     from web.app import create_app
 
-    console.print(f"[bold green]search UI:[/] {settings.base_url}  — login [bold]{DEMO_USER}[/] / "
+    console.print(f"[bold green]search UI:[/] {settings.web.base_url}  — login [bold]{DEMO_USER}[/] / "
                   f"[bold]{DEMO_PASSWORD}[/]  (Ctrl-C to stop)")
-    uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.web.web_host, port=settings.web.web_port, log_level="warning")
     return 0
 
 

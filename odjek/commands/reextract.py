@@ -16,28 +16,10 @@ REEXTRACTABLE = ("fetched", "extracted", "tagged", "not_article", "failed")
 
 def select_entries(db, source_id: str | None, since: dt.date | None) -> list[int]:
     """Frontier entries that have a stored raw page, optionally of one source and fetched since a date."""
-    from archive.db import iso
+    from archive.frontier import with_raw_page
 
-    conditions = ["raw_pages.body IS NOT NULL", f"frontier.state IN ({', '.join('?' for _ in REEXTRACTABLE)})"]
-    params: list = list(REEXTRACTABLE)
-    if source_id:
-        conditions.append("frontier.source_id = ?")
-        params.append(source_id)
-    if since:
-        conditions.append("raw_pages.fetched_at >= ?")
-        params.append(iso(dt.datetime.combine(since, dt.time(), dt.UTC)))
-    rows = db.query("SELECT frontier.id FROM frontier JOIN raw_pages ON raw_pages.frontier_id = frontier.id"
-                    f" WHERE {' AND '.join(conditions)} ORDER BY frontier.id", params)
-    return [int(r["id"]) for r in rows]
-
-
-def clear_backoff(db, ids: list[int]) -> None:
-    """Give selected entries a fresh start: no waiting retry, attempts from zero (a new extractor may succeed)."""
-    from archive.db import iso, utcnow
-
-    with db.transaction() as tx:
-        tx.executemany("UPDATE frontier SET next_attempt_at = NULL, attempts = 0, updated_at = ? WHERE id = ?",
-                       [(iso(utcnow()), i) for i in ids])
+    fetched_since = dt.datetime.combine(since, dt.time(), dt.UTC) if since else None
+    return with_raw_page(db, REEXTRACTABLE, source_id, fetched_since)
 
 
 @click.command("reextract")
@@ -48,7 +30,7 @@ def clear_backoff(db, ids: list[int]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def command(source_id: str | None, since: dt.datetime | None, sources_file: Path | None, as_json: bool) -> None:
     """Re-extract articles from stored raw pages (failed extractions too); later stages re-tag them. Idempotent."""
-    from archive.frontier import reset_to
+    from archive.frontier import clear_backoff, reset_to
     from odjek.runner import open_context, run_stages
     from schemas.records import FrontierState
 

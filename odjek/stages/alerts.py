@@ -16,7 +16,8 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from zoneinfo import ZoneInfo
 
-from archive.db import Database, iso, utcnow
+from archive.alerts import mark_hits_sent, record_hits, unsent_hits
+from archive.db import Database, utcnow
 from archive.search import SearchFilters, batch_key, iter_all, parse_query
 from archive.users import (
     SavedSearch,
@@ -68,30 +69,21 @@ def new_matches(db: Database, saved: SavedSearch, now: dt.datetime, timezone: st
     filters = SearchFilters.from_dict(saved.filters, timezone)
     filters.after_article_id = saved.baseline_article_id
     ids = [hit.id for hit in iter_all(db, parsed, filters)]
-    found = iso(now)
-    with db.transaction() as tx:
-        tx.executemany("INSERT INTO alert_hits (saved_search_id, article_id, found_at) VALUES (?, ?, ?)"
-                       " ON CONFLICT (saved_search_id, article_id) DO NOTHING",
-                       [(saved.id, article_id, found) for article_id in ids])
-    rows = db.query("SELECT article_id FROM alert_hits WHERE saved_search_id = ? AND sent_at IS NULL"
-                    " ORDER BY article_id", (saved.id,))
-    return [int(r["article_id"]) for r in rows]
+    record_hits(db, saved.id, ids, now)
+    return unsent_hits(db, saved.id)
 
 
 def check_saved_search(settings: Settings, db: Database, saved: SavedSearch, now: dt.datetime) -> int:
     """Mail one saved search's unsent matches to its owner; returns the number of mails handed over."""
     user = get_user_by_id(db, saved.user_id)
-    pending = new_matches(db, saved, now, settings.timezone)
+    pending = new_matches(db, saved, now, settings.locale.timezone)
     mails = 0
     if pending and user is not None and user.email:
         message = alert_message(settings, db, saved, pending, language_of(db, user.id))
         results = deliver(settings, db, message, kind=f"alert:{saved.id}", period=batch_key(pending),
                           recipients=[user.email])
         if all(r.state in {"sent", "written", "skipped"} for r in results):
-            marks = ", ".join("?" for _ in pending)
-            with db.transaction() as tx:
-                tx.execute(f"UPDATE alert_hits SET sent_at = ? WHERE saved_search_id = ? AND article_id IN ({marks})",
-                           [iso(utcnow()), saved.id, *pending])
+            mark_hits_sent(db, saved.id, pending)
             mails = sum(1 for r in results if r.state in {"sent", "written"})
         else:
             LOGGER.warning("alert mail for saved search %s not delivered; will retry next run", saved.id)
@@ -111,16 +103,16 @@ def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_
     from archive.sources import source_names
     from web.i18n import LANGUAGES, default_language, translate
 
-    lang = language if language in LANGUAGES else default_language(settings.ui_language, settings.output_script)
+    lang = language if language in LANGUAGES else default_language(settings.locale.ui_language, settings.locale.output_script)
 
     def t(key: str, **values) -> str:
         return translate(key, lang, **values)
 
-    zone = ZoneInfo(settings.timezone)
+    zone = ZoneInfo(settings.locale.timezone)
     articles = get_articles(db, article_ids[:MAX_LISTED_HITS])
     outlets = source_names(db)
     marks = marks_for(parse_query(saved.query, expand=not saved.filters.get("exact")))
-    base = settings.base_url.rstrip("/")
+    base = settings.web.base_url.rstrip("/")
     search_link = f"{base}/saved"
     # Unfolded headers: Python 3.11 drops the space at a fold between two encoded words ("за„Dijaspora").
     msg = EmailMessage(policy=email_policy.default.clone(max_line_length=998))
@@ -165,7 +157,7 @@ def silent_source_alert(settings: Settings, db: Database, now: dt.datetime) -> s
     silent = [h for h in source_health(db, settings, now) if h.enabled and h.flagged]
     if not silent:
         return "none silent"
-    if not settings.ops_recipients:
+    if not settings.digest.ops_recipients:
         LOGGER.warning("%d silent source(s) but no ops_recipients configured", len(silent))
         return f"{len(silent)} silent, no recipients"
     lines = [f"- {h.source_id} ({h.name}): {h.flag_reason or 'silent'}; last error: {h.last_error or '—'}"
@@ -173,12 +165,12 @@ def silent_source_alert(settings: Settings, db: Database, now: dt.datetime) -> s
     msg = EmailMessage()
     msg["Subject"] = f"Odjek: {len(silent)} source(s) silent"
     msg.set_content("These sources have stopped delivering:\n\n" + "\n".join(lines)
-                    + f"\n\nSource health: {settings.base_url.rstrip('/')}/sources\n")
+                    + f"\n\nSource health: {settings.web.base_url.rstrip('/')}/sources\n")
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     # Once per local data date for the same set of silent sources, whoever evaluates it (each collect run, the
     # daily maintenance run): a source that stays silent is not re-announced every run or twice a day.
-    period = f"{data_date(now, settings.timezone).isoformat()}:{batch_key_names(sorted(h.source_id for h in silent))}"
-    deliver(settings, db, msg, kind="ops:silent-sources", period=period, recipients=settings.ops_recipients)
+    period = f"{data_date(now, settings.locale.timezone).isoformat()}:{batch_key_names(sorted(h.source_id for h in silent))}"
+    deliver(settings, db, msg, kind="ops:silent-sources", period=period, recipients=settings.digest.ops_recipients)
     return f"{len(silent)} silent: {', '.join(sorted(h.source_id for h in silent))}"
 
 

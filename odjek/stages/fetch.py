@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from archive.db import iso, utcnow
+from archive import frontier
 from archive.sources import SourceRun, record_source_run
 from odjek.runner import StageContext, StageReport
 from odjek.stages.discover import crawl_or_error, selected_sources
@@ -23,13 +23,7 @@ def due_counts(ctx: StageContext, source_ids: list[str]) -> dict[str, int]:
     """How many ``new`` entries per outlet are due (not leased, not waiting for a retry)."""
     if not source_ids:
         return {}
-    now = iso(utcnow())
-    marks = ", ".join("?" for _ in source_ids)
-    rows = ctx.db.query(
-        f"SELECT source_id, COUNT(*) AS n FROM frontier WHERE state = ? AND source_id IN ({marks})"
-        " AND (lease_until IS NULL OR lease_until < ?) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-        " GROUP BY source_id", [FrontierState.NEW.value, *source_ids, now, now])
-    return {r["source_id"]: int(r["n"]) for r in rows}
+    return frontier.due_counts(ctx.db, FrontierState.NEW, source_ids)
 
 
 def run(ctx: StageContext) -> StageReport:

@@ -8,17 +8,13 @@ from zoneinfo import ZoneInfo
 from archive.articles import articles_for_entries, record_tags
 from archive.frontier import claim, counts_by_state
 from archive.orgs import link_and_store
+from archive.sources import source_countries
 from odjek.runner import StageContext, StageReport
 from schemas.records import Article, FrontierState, TagContext
 
 NAME = "tag"
 ORDER = 40
 LOGGER = logging.getLogger(__name__)
-
-
-def source_countries(db) -> dict[str, str]:
-    """Outlet id → country (ISO code), for the tagger's look-alike rules."""
-    return {row["id"]: row["country"] for row in db.query("SELECT id, country FROM sources")}
 
 
 def tag_context(article: Article, countries: dict[str, str], timezone: str) -> TagContext:
@@ -35,14 +31,14 @@ def run(ctx: StageContext) -> StageReport:
     total = counts_by_state(ctx.db).get("extracted", 0)  # for progress only: others may add more
     people_file = ctx.settings.people_path
     while True:
-        batch = claim(ctx.db, FrontierState.EXTRACTED, ctx.settings.batch_size, ctx.owner,
-                      ctx.settings.claim_lease_s, ctx.source_ids)
+        batch = claim(ctx.db, FrontierState.EXTRACTED, ctx.settings.archive.batch_size, ctx.owner,
+                      ctx.settings.archive.claim_lease_s, ctx.source_ids)
         if not batch:
             break
         by_entry = articles_for_entries(ctx.db, [e.id for e in batch])
         countries = source_countries(ctx.db)
         items = [(entry.id, by_entry[entry.id].document, by_entry[entry.id].language,
-                  tag_context(by_entry[entry.id], countries, ctx.settings.timezone))
+                  tag_context(by_entry[entry.id], countries, ctx.settings.locale.timezone))
                  for entry in batch if entry.id in by_entry]
         results = []
         for frontier_id, result in tag_texts(items, people_file=people_file):

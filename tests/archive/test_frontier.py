@@ -113,3 +113,43 @@ def test_a_declared_canonical_url_rekeys_or_marks_a_duplicate(archive):
     assert frontier.adopt_canonical(archive, second, "http://127.0.0.1/canonical", "w") == first.id
     second = frontier.get_entry(archive, second.id)
     assert second.state == FrontierState.NOT_ARTICLE and second.last_error.startswith(f"duplicate of {first.id}")
+
+
+def test_due_work_is_one_definition_for_counting_and_claiming(archive):
+    frontier.add_urls(archive, _urls(3, "a") + [DiscoveredUrl(f"http://127.0.0.1/b/{i}", "b", "feed") for i in range(2)])
+    assert frontier.due_counts(archive, FrontierState.NEW) == {"a": 3, "b": 2}
+    assert frontier.due_counts(archive, FrontierState.NEW, ["b"]) == {"b": 2}
+    (held,) = frontier.claim(archive, FrontierState.NEW, 1, "w", source_ids=["a"])
+    (waiting,) = frontier.claim(archive, FrontierState.NEW, 1, "w", source_ids=["b"])
+    frontier.record_failure(archive, waiting, "HTTP 503", "w", retryable=True, max_attempts=3)
+    # Leased and backed-off entries are not due, for the count as for the claim.
+    assert frontier.due_counts(archive, FrontierState.NEW) == {"a": 2, "b": 1}
+    assert len(frontier.claim(archive, FrontierState.NEW, 10, "w2")) == 3
+    assert frontier.due_counts(archive, FrontierState.NEW) == {}
+    assert held.source_id == "a"
+
+
+def test_releasing_an_owners_claims_names_each_freed_entry(archive):
+    frontier.add_urls(archive, _urls(4))
+    mine = frontier.claim(archive, FrontierState.NEW, 3, "me")
+    frontier.claim(archive, FrontierState.NEW, 1, "other")
+    freed = frontier.release_owner_claims(archive, "me", FrontierState.NEW)
+    assert sorted(freed) == sorted((e.id, "s") for e in mine)
+    assert frontier.due_counts(archive, FrontierState.NEW) == {"s": 3}
+    assert frontier.release_owner_claims(archive, "me", FrontierState.NEW) == []
+
+
+def test_entries_with_a_raw_page_are_selected_and_their_backoff_cleared(archive):
+    frontier.add_urls(archive, _urls(3) + [DiscoveredUrl("http://127.0.0.1/o/1", "o", "feed")])
+    entries = frontier.claim(archive, FrontierState.NEW, 4, "w")
+    fetched = dt.datetime(2026, 3, 16, 8, 30, tzinfo=dt.UTC)
+    for entry in entries[:2] + entries[3:]:
+        record_fetched(archive, entry, RawPage(entry.id, entry.url, 200, {}, b"<html></html>", fetched), "w")
+    frontier.record_failure(archive, entries[2], "HTTP 503", "w", retryable=True, max_attempts=3)
+    states = ("fetched", "failed")
+    assert frontier.with_raw_page(archive, states) == [entries[0].id, entries[1].id, entries[3].id]
+    assert frontier.with_raw_page(archive, states, source_id="o") == [entries[3].id]
+    assert frontier.with_raw_page(archive, states, fetched_since=fetched + dt.timedelta(days=1)) == []
+    frontier.clear_backoff(archive, [entries[2].id])
+    row = archive.one("SELECT attempts, next_attempt_at FROM frontier WHERE id = ?", (entries[2].id,))
+    assert row == {"attempts": 0, "next_attempt_at": None}
