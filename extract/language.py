@@ -1,4 +1,7 @@
-"""Language and script of an article: script by Unicode blocks, language by py3langid, outlet config for BCMS.
+"""Language and script of a text: script by Unicode blocks, language by py3langid, outlet config for BCMS.
+
+The one language detector: extraction asks it with the outlet's configuration, the tagger (nlp.pipeline)
+for a text that came without a language, reading it as a Serbian outlet's.
 
 No offline detector separates Serbian Latin from Croatian or Bosnian (py3langid says ``bs`` for most
 Serbian Latin, see ``../shared/notes/serbian-nlp.md``), so within that family the outlet's configured
@@ -8,6 +11,7 @@ languages and country decide, and Serbian in either script is ``sr``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nlp.normalize import script_of
@@ -50,12 +54,13 @@ def detect_raw(text: str) -> str | None:
     return code
 
 
-def _bcms_member(detected: str, script: str | None, text: str, source: Source | None) -> str | None:
+def _bcms_member(detected: str, script: str | None, text: str, languages: Sequence[str],
+                 country: str | None) -> str | None:
     """The family code for text py3langid put in (or next to) BCMS, or None when it is not BCMS."""
-    configured = [code for code in (source.languages if source else []) if code in BCMS]
+    configured = [code for code in languages if code in BCMS]
     if detected not in BCMS:
         confusions = CYRILLIC_CONFUSIONS if script == "Cyrl" else LATIN_CONFUSIONS
-        own = set(source.languages) if source else set()
+        own = set(languages)
         if detected not in confusions or detected in own:
             return None
         if script == "Cyrl":
@@ -75,7 +80,7 @@ def _bcms_member(detected: str, script: str | None, text: str, source: Source | 
     if len(configured) == 1:
         return configured[0]
     if configured:
-        by_country = COUNTRY_LANGUAGE.get(source.country.upper()) if source else None
+        by_country = COUNTRY_LANGUAGE.get(country.upper()) if country else None
         return by_country if by_country in configured else configured[0]
     # Not configured for BCMS (a diaspora outlet in German, say): this service follows Serbian news.
     return "sr"
@@ -83,10 +88,18 @@ def _bcms_member(detected: str, script: str | None, text: str, source: Source | 
 
 def detect_language(text: str, source: Source | None = None, *, sample_chars: int = 1500) -> LanguageGuess:
     """Language and script of an article text, with the BCMS family decided by the outlet's configuration."""
+    if source is None:
+        return guess_language(text, sample_chars=sample_chars)
+    return guess_language(text, source.languages, source.country, sample_chars=sample_chars)
+
+
+def guess_language(text: str, languages: Sequence[str] = (), country: str | None = None, *,
+                   sample_chars: int = 1500) -> LanguageGuess:
+    """Language and script of a text written for an outlet with these configured languages and country."""
     sample = text[:sample_chars]
     script = script_of(sample)
     detected = detect_raw(sample)
     if detected is None:
         return LanguageGuess(None, script, None)
-    member = _bcms_member(detected, script, sample, source)
+    member = _bcms_member(detected, script, sample, languages, country)
     return LanguageGuess(member or detected, script, detected)

@@ -35,6 +35,7 @@ from nlp.components import (
     scores_of,
     sentence_bounds,
 )
+from extract.language import guess_language
 from nlp.lexicon import load_lexicon
 from nlp.normalize import same_length_whitespace, script_of
 from schemas.records import Label, Mention, TagContext, TagResult
@@ -52,11 +53,6 @@ COUNTRY_THRESHOLD = 0.5  # a country of an assigned region, from its own places
 SENTENCE_MAX_CHARS = 600  # a mention's sentence is cut around it beyond this (long list items)
 SENTENCE_MAX_TOKENS = 150  # bounds the walk in text without punctuation (tables, lists)
 SCRIPT_SAMPLE_CHARS = 3000
-
-# Letters only Russian or only Serbian Cyrillic has: enough to route a Cyrillic text.
-_RUSSIAN_LETTERS = set("ыэъёйщЫЭЪЁЙЩ")
-_SERBIAN_LETTERS = set("јљњђћџЈЉЊЂЋЏ")
-
 
 @dataclass(frozen=True, slots=True)
 class TaggingSettings:
@@ -135,32 +131,9 @@ def get_pipeline(language: str | None, people_file: Path | None = None,
 
 
 def detect_language(text: str) -> str:
-    """Rough language of a text: Cyrillic by telltale letters, Latin by py3langid among en/de/sr."""
-    script = script_of(text)
-    if script == "Cyrl":
-        russian = sum(ch in _RUSSIAN_LETTERS for ch in text)
-        serbian = sum(ch in _SERBIAN_LETTERS for ch in text)
-        if russian != serbian:
-            return "ru" if russian > serbian else "sr"
-        return "ru" if _langid(text, ("ru", "sr", "mk", "bg", "uk")) in {"ru", "uk", "bg"} else "sr"
-    if script == "Latn":
-        found = _langid(text, ("en", "de", "sr", "hr", "bs"))
-        return "sr" if found in SERBIAN_FAMILY else found
-    return "sr"
-
-
-def _langid(text: str, languages: tuple[str, ...]) -> str:
-    """py3langid restricted to a few languages (its model is loaded once)."""
-    return _identifier(languages).classify(text[:2000])[0]
-
-
-@lru_cache(maxsize=4)
-def _identifier(languages: tuple[str, ...]):
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # noqa: PLC0415 - load on first use
-
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
-    identifier.set_languages(list(languages))
-    return identifier
+    """Language code of a text that came without one: the extraction's detector, reading the text as a
+    Serbian outlet's would be read (Serbian news is what this service follows), Serbian when it has no letters."""
+    return guess_language(text, ("sr",), "RS").language or "sr"
 
 
 Item = tuple[Any, str, str | None] | tuple[Any, str, str | None, TagContext | None]

@@ -98,6 +98,25 @@ def test_detect_language(text, expected):
     assert detect_language(text) == expected
 
 
+@pytest.mark.parametrize("text", [
+    "Народно позориште",  # py3langid alone says mk; a Serbian outlet's rule says sr
+    "Vlada je danas usvojila novi zakon.",
+    "Граждане Сербии, проживающие в России, смогут проголосовать в посольстве.",
+    "Serbische Staatsbürger können am Sonntag im Generalkonsulat ihre Stimme abgeben.",
+])
+def test_tagging_and_extraction_share_one_detector(text):
+    from extract.language import detect_language as extraction_detect
+    from schemas.config import Source
+
+    serbian_outlet = Source(id="x", name="X", country="RS", languages=["sr"], group="domestic",
+                            feeds=["https://x.example/rss"])
+    assert detect_language(text) == extraction_detect(text, serbian_outlet).language
+
+
+def test_text_without_letters_is_tagged_as_serbian():
+    assert detect_language("12345 — 67.89 %") == "sr"
+
+
 def test_language_routing():
     assert [pipeline_language(c) for c in ("sr", "hr", "bs", "cnr", "sr-Latn", "en", "de", "ru", "fr", None)] == [
         "sr", "sr", "sr", "sr", "sr", "en", "de", "ru", "en", "en"]
