@@ -13,11 +13,11 @@ RUN apt-get update \
 
 WORKDIR /opt/odjek
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-dev --extra airflow --no-install-project
 COPY . .
 # The log folder exists in the image and belongs to the user Airflow runs as: a fresh named volume mounted
 # on /opt/airflow/logs copies this ownership, so task logs can be written from the first run.
-RUN uv sync --frozen --no-dev \
+RUN uv sync --frozen --no-dev --extra airflow \
  && mkdir -p /opt/airflow/logs /opt/odjek/var \
  && chown -R airflow:airflow /opt/airflow /opt/odjek/var
 

@@ -19,20 +19,27 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Two stamps: .synced is the lean install (no Airflow: demo, eval, search UI), .synced-all adds every extra
+# (tests and benchmarks run the DAGs). The lean sync is --inexact so it never removes an Airflow that
+# `make test` installed; a changed lock makes both stamps stale.
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --inexact --python $(PYTHON)
 	@touch $@
+
+$(VENV)/.synced-all: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	@touch $@ $(VENV)/.synced
 
 demo: $(VENV)/.synced
 	$(PY) -m odjek.demo --serve $(SERVE)
 
-test: $(VENV)/.synced
+test: $(VENV)/.synced-all
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 eval: $(VENV)/.synced
 	$(PY) -m nlp.evaluate
 
-bench: $(VENV)/.synced
+bench: $(VENV)/.synced-all
 	$(PY) -m bench $(BENCH_ARGS)
 
 bench-search-1m: $(VENV)/.synced

@@ -1,6 +1,8 @@
 """The ``odjek`` command: a click group whose subcommands live one per module in ``odjek/commands``.
 
-Each module there exposes ``command`` (a click command or group); adding a module adds a command.
+Each module there exposes ``command`` (a click command or group) named after the module (a trailing ``_``
+dropped: ``import_`` → ``import``); adding a module adds a command. A module is imported only when its command
+runs or help lists it, so ``odjek extract`` pays for extraction alone, not for the web, reports or PostgreSQL.
 Bad usage and bad input end with exit 2 and one line on stderr, never a traceback.
 """
 
@@ -34,9 +36,30 @@ def operational_error(exc: BaseException) -> str | None:
     return None
 
 
+def command_modules() -> dict[str, str]:
+    """Command name → module name for every module in odjek/commands (found on disk, nothing imported)."""
+    names = sorted(info.name for info in pkgutil.iter_modules(odjek.commands.__path__))
+    return {name.rstrip("_"): name for name in names if not name.startswith("_")}
+
+
 class OdjekGroup(click.Group):
     """Turns known errors, and configuration or connection errors, into one line on stderr and an exit status
-    (2 for those; see odjek.errors for the others)."""
+    (2 for those; see odjek.errors for the others). Subcommands load on first use (see the module docstring)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(command_modules()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        known = super().get_command(ctx, cmd_name)
+        if known is not None:
+            return known
+        module_name = command_modules().get(cmd_name)
+        if module_name is None:
+            return None
+        command = getattr(importlib.import_module(f"odjek.commands.{module_name}"), "command", None)
+        if command is not None:
+            self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -57,16 +80,6 @@ class OdjekGroup(click.Group):
 def main() -> None:
     """Odjek: media monitoring for the Directorate for Cooperation with the Diaspora and Serbs in the Region."""
 
-
-def _register_commands() -> None:
-    for info in sorted(pkgutil.iter_modules(odjek.commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"odjek.commands.{info.name}")
-        command = getattr(module, "command", None)
-        if command is not None:
-            main.add_command(command)
-
-
-_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover
