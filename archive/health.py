@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from archive.db import Database, iso, parse_iso, utcnow
+from schemas.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 
@@ -108,13 +109,11 @@ def _apply_runs(health: SourceHealth, discover: list[dict], fetch: list[dict], s
         health.flag_reason = f"discovery failed {streak} runs in a row"
 
 
-def _apply_paths(db: Database, health: SourceHealth, config: str, settings) -> None:
+def _apply_paths(db: Database, health: SourceHealth, config: str, settings: Settings) -> None:
     """The active path and why; a stored config this version cannot read leaves the fields empty."""
     from archive.sources import active_path
     from schemas.config import Source
 
-    if not hasattr(settings, "google_news_url"):
-        return
     try:
         source = Source.model_validate_json(config)
     except ValueError as exc:
@@ -130,10 +129,10 @@ def _apply_paths(db: Database, health: SourceHealth, config: str, settings) -> N
         health.flagged, health.flag_reason = True, info["active_reason"][:300]
 
 
-def source_health(db: Database, settings, now: dt.datetime | None = None) -> list[SourceHealth]:
+def source_health(db: Database, settings: Settings, now: dt.datetime | None = None) -> list[SourceHealth]:
     """Health of every known outlet, enabled first, then by id."""
     now = now or utcnow()
-    silent_runs = int(getattr(settings, "silent_source_runs", 3) or 0)
+    silent_runs = settings.archive.silent_source_runs
     states = _grouped(db, "SELECT source_id, state, COUNT(*) AS n FROM frontier GROUP BY source_id, state")
     failures = _grouped(db, "SELECT source_id, last_error, COUNT(*) AS n FROM frontier WHERE state = 'failed'"
                             " GROUP BY source_id, last_error")
@@ -168,6 +167,11 @@ def source_health(db: Database, settings, now: dt.datetime | None = None) -> lis
     return out
 
 
+def ping(db: Database) -> None:
+    """Raises when the archive does not answer (the web UI's /healthz)."""
+    db.scalar("SELECT 1")
+
+
 def database_size(db: Database) -> int | None:
     """Bytes used by the archive (SQLite file with its WAL, or the PostgreSQL database)."""
     if db.dialect == "postgresql":
@@ -192,7 +196,7 @@ def last_digests_sent(db: Database) -> list[dict]:
     return list(latest.values())
 
 
-def status_report(db: Database, settings) -> dict:
+def status_report(db: Database, settings: Settings) -> dict:
     """Everything ``odjek status`` shows, as plain data (also its ``--json`` output)."""
     from archive.frontier import counts_by_state
     from archive.sources import last_pipeline_run

@@ -13,6 +13,7 @@ import logging
 
 from archive.db import Database, iso, parse_iso, utcnow
 from archive.owners import owner_alive
+from schemas.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def close_abandoned_runs(db: Database, now: dt.datetime | None = None) -> list[i
     return closed
 
 
-def run_maintenance(db: Database, settings, *, retention: bool = True, upkeep: bool = True,
+def run_maintenance(db: Database, settings: Settings, *, retention: bool = True, upkeep: bool = True,
                     now: dt.datetime | None = None) -> dict:
     """Everything maintenance does, as a report: abandoned runs closed, dead claims released, retention,
     index upkeep."""
@@ -77,7 +78,7 @@ def run_maintenance(db: Database, settings, *, retention: bool = True, upkeep: b
     now = now or utcnow()
     report: dict = {"abandoned_runs": close_abandoned_runs(db, now), "released_claims": release_stale_claims(db)}
     if retention:
-        cutoff = now - dt.timedelta(days=int(settings.raw_retention_days))
+        cutoff = now - dt.timedelta(days=int(settings.archive.raw_retention_days))
         report["retention"] = {"cutoff": iso(cutoff), "deleted_raw_pages": purge_raw_pages(db, cutoff)}
     if upkeep:
         report["upkeep"] = index_upkeep(db)

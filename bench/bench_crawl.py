@@ -137,7 +137,7 @@ def run_odjek(sources_data: list[dict], folder: Path, round_no: int) -> dict:
         "seconds": fetched.stats.get("crawl_seconds", ended - middle),
         "process_seconds": ended - middle,
         "memusage_max": max(discovered.stats.get("peak_rss_bytes") or 0, fetched.stats.get("peak_rss_bytes") or 0),
-        "concurrency": settings.concurrent_requests, "per_host": settings.concurrency_per_domain,
+        "concurrency": settings.crawl.concurrent_requests, "per_host": settings.crawl.concurrency_per_domain,
     }
 
 

@@ -136,7 +136,7 @@ def _render_case(db_path: str, data_dir: str, kind: str, day: str, pdf: bool, qu
                   "pdf": timings.pdf_s, "pdf_cpu": timings.pdf_cpu_s}
     else:
         t0 = time.perf_counter()
-        digest = digests.assemble(db, period_for(kind, dt.date.fromisoformat(day), settings.timezone))
+        digest = digests.assemble(db, period_for(kind, dt.date.fromisoformat(day), settings.locale.timezone))
         t1 = time.perf_counter()
         charts = make_charts(digest, "cyrl")
         t2 = time.perf_counter()

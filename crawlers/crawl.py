@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from odjek.settings import Settings, load_settings
 from schemas.config import Source, load_sources
+from schemas.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 
@@ -25,13 +26,13 @@ MODES = ("discover", "fetch")
 
 def scrapy_settings(settings: Settings, sources: list[Source], mode: str) -> dict[str, Any]:
     """Scrapy settings for a crawl: politeness, limits and safety all derived from Odjek's settings."""
-    delay = float(settings.download_delay_s)
-    per_host = int(settings.concurrency_per_domain)
+    delay = float(settings.crawl.download_delay_s)
+    per_host = int(settings.crawl.concurrency_per_domain)
     return {
         "BOT_NAME": "odjek",
         "USER_AGENT": settings.resolved_user_agent,
         "ROBOTSTXT_OBEY": True,
-        "CONCURRENT_REQUESTS": int(settings.concurrent_requests),
+        "CONCURRENT_REQUESTS": int(settings.crawl.concurrent_requests),
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
         "DOWNLOAD_DELAY": delay,
         "AUTOTHROTTLE_ENABLED": True,
@@ -39,12 +40,12 @@ def scrapy_settings(settings: Settings, sources: list[Source], mode: str) -> dic
         "AUTOTHROTTLE_MAX_DELAY": max(60.0, delay),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(per_host),
         "DOWNLOAD_SLOTS": download_slots(sources),
-        "DOWNLOAD_TIMEOUT": float(settings.download_timeout_s),
+        "DOWNLOAD_TIMEOUT": float(settings.crawl.download_timeout_s),
         # Both limits also apply while decompressing (Scrapy ≥ 2.11.1), so gzip bombs stop at the cap too.
-        "DOWNLOAD_MAXSIZE": int(settings.max_page_bytes),
-        "DOWNLOAD_WARNSIZE": int(settings.max_page_bytes) // 2,
+        "DOWNLOAD_MAXSIZE": int(settings.crawl.max_page_bytes),
+        "DOWNLOAD_WARNSIZE": int(settings.crawl.max_page_bytes) // 2,
         "DOWNLOAD_FAIL_ON_DATALOSS": True,
-        "REDIRECT_MAX_TIMES": int(settings.max_redirects),
+        "REDIRECT_MAX_TIMES": int(settings.crawl.max_redirects),
         "RETRY_ENABLED": False,  # replaced by RetryAfterMiddleware (backoff, Retry-After)
         # Scrapy starts CONCURRENT_ITEMS asyncio workers for every callback's output (100 by default); our
         # callbacks yield one item and the pipeline is synchronous, so one worker saves ~2 ms CPU per page.
@@ -70,11 +71,11 @@ def scrapy_settings(settings: Settings, sources: list[Source], mode: str) -> dic
         "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
         "EXTENSIONS": {"crawlers.middlewares.CrawlDeadline": 100},
         "ODJEK_SOFT_DEADLINE_S": 0.0,  # set by crawlers.process.run_crawl from its hard limit
-        "ODJEK_ALLOW_PRIVATE": bool(settings.allow_private_addresses),
+        "ODJEK_ALLOW_PRIVATE": bool(settings.crawl.allow_private_addresses),
         "ODJEK_TRUSTED_ADDRESSES": [],
-        "ODJEK_RETRY_TIMES": int(settings.retry_times),
-        "ODJEK_RETRY_BACKOFF_S": float(settings.retry_backoff_s),
-        "ODJEK_RETRY_AFTER_MAX_S": float(settings.retry_after_max_s),
+        "ODJEK_RETRY_TIMES": int(settings.crawl.retry_times),
+        "ODJEK_RETRY_BACKOFF_S": float(settings.crawl.retry_backoff_s),
+        "ODJEK_RETRY_AFTER_MAX_S": float(settings.crawl.retry_after_max_s),
         "ODJEK_MODE": mode,
     }
 
@@ -119,21 +120,21 @@ def run(mode: str, settings: Settings, sources: list[Source], summary_path: Path
 
     db = Database(settings.resolved_database_url)
     owner = worker_id()
-    store = CrawlStore(db, owner, max_attempts=int(settings.max_attempts),
-                       max_urls_per_source=int(settings.max_urls_per_source),
-                       source_max_timeouts=int(settings.source_max_timeouts))
+    store = CrawlStore(db, owner, max_attempts=int(settings.archive.max_attempts),
+                       max_urls_per_source=int(settings.crawl.max_urls_per_source),
+                       source_max_timeouts=int(settings.crawl.source_max_timeouts))
     scrapy_config = scrapy_settings(settings, sources, mode)
     scrapy_config.update(overrides or {})
     scrapy_config["ODJEK_SUMMARY_PATH"] = str(summary_path)
     process = CrawlerProcess(scrapy_config)
     if mode == "discover":
         process.crawl(DiscoverSpider, sources=sources, feed_states=_feed_states(db, sources),
-                      section_max_pages=int(settings.section_max_pages), store=store,
-                      sitemap_max_children=int(settings.sitemap_max_children))
+                      section_max_pages=int(settings.crawl.section_max_pages), store=store,
+                      sitemap_max_children=int(settings.crawl.sitemap_max_children))
     else:
-        queue = FrontierQueue(db, owner, [s.id for s in sources], per_source=int(settings.batch_size),
-                              lease_s=int(settings.claim_lease_s), max_entries=max_entries, store=store,
-                              max_per_source=int(settings.max_urls_per_source))
+        queue = FrontierQueue(db, owner, [s.id for s in sources], per_source=int(settings.archive.batch_size),
+                              lease_s=int(settings.archive.claim_lease_s), max_entries=max_entries, store=store,
+                              max_per_source=int(settings.crawl.max_urls_per_source))
         process.crawl(FetchSpider, queue=queue, store=store)
     process.start()
     db.close()
@@ -157,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], help="Scrapy setting override KEY=JSON (tests).")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
-    settings = load_settings()
+    # The parent passes every setting as a variable (crawlers.process.child_environment), no file.
+    settings = Settings.from_variables(os.environ)
     sources = [s for s in load_sources(args.sources) if s.enabled and (not args.source or s.id in args.source)]
     overrides = dict(_parse_override(item) for item in args.set)
     overrides.setdefault("LOG_LEVEL", args.log_level)

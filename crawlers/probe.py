@@ -102,7 +102,7 @@ class Prober:
         self.settings = settings
         self.user_agent = settings.resolved_user_agent
         self.client = client or httpx.Client(headers={"User-Agent": self.user_agent},
-                                             timeout=float(settings.download_timeout_s), follow_redirects=False)
+                                             timeout=float(settings.crawl.download_timeout_s), follow_redirects=False)
         self.resolve = resolve
         self._robots: dict[str, object] = {}
         self._last_request: dict[str, float] = {}
@@ -141,8 +141,8 @@ class Prober:
         """GET with redirects followed by hand (each hop address-checked and, for content, robots-checked)."""
         result = Fetched(url=url)
         current = url
-        for _ in range(int(self.settings.max_redirects) + 1):
-            problem = url_problem(current, allow_private=bool(self.settings.allow_private_addresses),
+        for _ in range(int(self.settings.crawl.max_redirects) + 1):
+            problem = url_problem(current, allow_private=bool(self.settings.crawl.allow_private_addresses),
                                   **({"resolve": self.resolve} if self.resolve else {}))
             if problem:
                 result.error = problem
@@ -163,7 +163,7 @@ class Prober:
                         result.content_type = response.headers.get("content-type", "")
                         result.body, too_large = self._read_capped(response)
                         if too_large:
-                            result.error = f"too large: more than {int(self.settings.max_page_bytes)} bytes"
+                            result.error = f"too large: more than {int(self.settings.crawl.max_page_bytes)} bytes"
             except httpx.HTTPError as exc:
                 result.error = f"{type(exc).__name__}: {exc}"[:300]
                 return result
@@ -180,7 +180,7 @@ class Prober:
     def _pace(self, url: str) -> None:
         """Keep DOWNLOAD_DELAY_S between two requests to one host, as the crawler does."""
         host = urlsplit(url).netloc
-        delay = float(self.settings.download_delay_s)
+        delay = float(self.settings.crawl.download_delay_s)
         wait = self._last_request.get(host, -delay) + delay - time.monotonic()
         if wait > 0:
             time.sleep(wait)
@@ -188,7 +188,7 @@ class Prober:
 
     def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool]:
         """The (decompressed) body up to MAX_PAGE_BYTES, and whether it went past the cap."""
-        limit = int(self.settings.max_page_bytes)
+        limit = int(self.settings.crawl.max_page_bytes)
         chunks, size = [], 0
         for chunk in response.iter_bytes():
             chunks.append(chunk)
@@ -200,7 +200,7 @@ class Prober:
     # Paths ----------------------------------------------------------------------------------------
     def probe_source(self, source: Source, now: dt.datetime) -> SourceReport:
         report = SourceReport(source.id)
-        for path in source_paths(source, str(self.settings.google_news_url)):
+        for path in source_paths(source, str(self.settings.crawl.google_news_url)):
             report.paths.append(self.probe_path(source, path, now))
         return report
 
@@ -218,12 +218,12 @@ class Prober:
         out.items = len(entries)
         dates = [e.published for e in entries if getattr(e, "published", None)]
         out.newest = max(dates) if dates else None
-        limit = dt.timedelta(hours=float(self.settings.stale_after_hours))
+        limit = dt.timedelta(hours=float(self.settings.crawl.stale_after_hours))
         out.stale = out.newest is not None and now - out.newest > limit
         out.parse = "ok" if entries else ("; ".join(problems) or "no items")
         if problems and entries:
             out.parse = "partly: " + "; ".join(problems)
-        for entry in entries[: int(self.settings.probe_sample_items)]:
+        for entry in entries[: int(self.settings.crawl.probe_sample_items)]:
             out.samples.append(self._sample(source, entry.url))
         out.works, out.problem = _verdict(out)
         return out
@@ -250,7 +250,7 @@ class Prober:
         return parsed.entries, parsed.error
 
     def _sitemap_entries(self, source: Source, fetched: Fetched) -> tuple[list, str | None]:
-        parsed = parse_sitemap(fetched.body, fetched.final_url, source.id, int(self.settings.max_page_bytes))
+        parsed = parse_sitemap(fetched.body, fetched.final_url, source.id, int(self.settings.crawl.max_page_bytes))
         if parsed.error and not parsed.children:
             return [], parsed.error
         entries = list(parsed.entries)
@@ -258,7 +258,7 @@ class Prober:
             fetched_child = self._get(child)
             if not fetched_child.error and fetched_child.status == 200:
                 entries += parse_sitemap(fetched_child.body, child, source.id,
-                                         int(self.settings.max_page_bytes)).entries
+                                         int(self.settings.crawl.max_page_bytes)).entries
         return entries, (None if entries else "empty: no article URLs in the sitemap")
 
     def _sample(self, source: Source, url: str) -> Sample:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from odjek.settings import PROJECT_ROOT, SETTINGS, Settings
+from schemas.settings import ENV_PREFIX, Settings
 from schemas.config import Source
 
 LOGGER = logging.getLogger(__name__)
@@ -43,14 +43,13 @@ def child_environment(settings: Settings, base: dict[str, str] | None = None) ->
     """The child's environment: this one plus every setting as ``ODJEK_<NAME>`` (lists comma-joined)."""
     env = dict(os.environ if base is None else base)
     env.pop("ODJEK_SETTINGS_FILE", None)  # every value is passed explicitly below
-    for setting in SETTINGS:
-        value = settings.values[setting.name]
+    for name, value in settings.flat(reveal=True).items():
         if isinstance(value, list):
             value = ",".join(value)
         elif isinstance(value, bool):
             value = "1" if value else "0"
-        env[f"ODJEK_{setting.name.upper()}"] = str(value)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+        env[f"{ENV_PREFIX}{name.upper()}"] = str(value)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(settings.root), env.get("PYTHONPATH", "")) if p)
     return env
 
 
@@ -76,15 +75,15 @@ def run_crawl(mode: str, settings: Settings, sources: Sequence[Source], *, sourc
             command += ["--source", source_id]
         if max_entries is not None:
             command += ["--max-entries", str(max_entries)]
-        limit = timeout_s if timeout_s is not None else float(settings.crawl_timeout_s)
-        overrides = {"ODJEK_SOFT_DEADLINE_S": soft_deadline_s(limit, float(settings.download_timeout_s)),
+        limit = timeout_s if timeout_s is not None else float(settings.crawl.crawl_timeout_s)
+        overrides = {"ODJEK_SOFT_DEADLINE_S": soft_deadline_s(limit, float(settings.crawl.download_timeout_s)),
                      **(scrapy_overrides or {})}
         for key, value in overrides.items():
             command += ["--set", f"{key}={json.dumps(value)}"]
         LOGGER.info("starting %s crawl over %d sources", mode, len(sources))
         with log_path.open("wb") as log:
             try:
-                completed = subprocess.run(command, env=child_environment(settings), cwd=PROJECT_ROOT,
+                completed = subprocess.run(command, env=child_environment(settings), cwd=settings.root,
                                            stdout=log, stderr=subprocess.STDOUT, timeout=limit, check=False)
             except subprocess.TimeoutExpired:
                 raise CrawlError(f"{mode} crawl did not finish within {limit:g}s and was stopped; "

@@ -58,7 +58,7 @@ class ClusterOptions:
     same_outlet_threshold: float = 0.8  # one outlet's two articles: re-posts only, not shared boilerplate
     short_threshold: float = 0.8  # a short text matches a near-exact copy ...
     short_containment: float = 0.9  # ... or a text it lies wholly inside (with Jaccard ≥ threshold)
-    window_days: float = 7.0  # settings.cluster_window_days
+    window_days: float = 7.0  # settings.tag.cluster_window_days
 
     @property
     def bands_rows(self) -> tuple[int, int]:

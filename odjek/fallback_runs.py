@@ -32,8 +32,8 @@ def plan(db, settings, sources: Sequence[Source]) -> dict[str, tuple[list[CrawlP
     """Per outlet: its paths and which of them this run crawls."""
     plans = {}
     for source in sources:
-        paths = source_paths(source, str(settings.google_news_url))
-        plans[source.id] = (paths, choose_path(paths, path_states(db, source.id), int(settings.fallback_after_runs)))
+        paths = source_paths(source, str(settings.crawl.google_news_url))
+        plans[source.id] = (paths, choose_path(paths, path_states(db, source.id), int(settings.crawl.fallback_after_runs)))
     return plans
 
 

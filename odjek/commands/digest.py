@@ -50,7 +50,7 @@ def command(kind: str, date: str | None, week: str | None, script: str | None, s
     from reports.digest import render_digest, send_digest
 
     settings = settings_from_env()
-    start = _period_start(kind, date, week, settings.timezone)
+    start = _period_start(kind, date, week, settings.locale.timezone)
     db = open_archive(settings.resolved_database_url)
     run = render_digest(settings, db, kind, start, script)
     deliveries = send_digest(settings, db, run, resend=resend) if (send or resend) else []

@@ -32,7 +32,7 @@ def _source(source_id: str | None):
     from schemas.config import ConfigError, load_sources
 
     settings = settings_from_env()
-    path = Path(settings.sources_file)
+    path = Path(settings.crawl.sources_file)
     if not path.is_absolute():
         from odjek.settings import PROJECT_ROOT
 

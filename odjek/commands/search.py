@@ -64,7 +64,7 @@ def command(query, date_from, date_to, sources, groups, languages, topics, regio
     filters = SearchFilters(date_from=date_from, date_to=date_to, sources=list(sources), groups=list(groups),
                             languages=list(languages), topics=list(topics), regions=list(regions),
                             countries=[c.upper() for c in countries], people=list(people), office=office,
-                            director=director, critical=critical, cluster_id=cluster_id, timezone=settings.timezone)
+                            director=director, critical=critical, cluster_id=cluster_id, timezone=settings.locale.timezone)
     results = search(db, parse_query(" ".join(query), expand=not exact), filters, sort=sort, per_page=limit)
     if results.message:
         click.echo(f"odjek: {results.message}", err=True)

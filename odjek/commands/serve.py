@@ -1,4 +1,4 @@
-"""``odjek serve``: run the web UI with uvicorn on settings.web_host / web_port."""
+"""``odjek serve``: run the web UI with uvicorn on settings.web.web_host / web_port."""
 
 from __future__ import annotations
 
@@ -20,6 +20,6 @@ def command(host: str | None, port: int | None, forwarded_allow_ips: str | None)
 
     settings = settings_from_env()
     app = create_app(settings)
-    uvicorn.run(app, host=host or settings.web_host, port=port or settings.web_port,
+    uvicorn.run(app, host=host or settings.web.web_host, port=port or settings.web.web_port,
                 proxy_headers=bool(forwarded_allow_ips), forwarded_allow_ips=forwarded_allow_ips,
                 server_header=False, log_level="info")

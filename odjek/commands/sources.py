@@ -54,7 +54,7 @@ def check(sources_file: Path | None, people_file: Path | None, allow_unchecked: 
     from nlp.people import confirmation_warnings
 
     # A stale people file silently credits the wrong person as director: a warning, not an error.
-    for warning in confirmation_warnings(people_file or settings.people_path, int(settings.people_max_age_days)):
+    for warning in confirmation_warnings(people_file or settings.people_path, int(settings.tag.people_max_age_days)):
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"ok: {counts['sources']} sources, {counts['people']} people, {len(unverified)} unverified URL(s)")
 

@@ -76,11 +76,16 @@ def print_status(report: dict) -> None:
                       f"{send['recipient']}: {(send['error'] or '')[:160]}", highlight=False)
     if report["flagged"]:
         console.print(f"[bold red]flagged sources: {', '.join(report['flagged'])}[/]")
+    if "settings" in report:
+        console.print("settings (secrets masked): " + ", ".join(f"{k}={v!r}" for k, v in report["settings"].items()),
+                      highlight=False)
 
 
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
-def command(as_json: bool) -> None:
+@click.option("--settings", "show_settings", is_flag=True,
+              help="Also show the settings in effect, every secret masked (key `settings` with --json).")
+def command(as_json: bool, show_settings: bool) -> None:
     """Show source health (per outlet: discovered, fetched, failures by reason, staleness, flags) and totals."""
     from archive import open_archive
     from archive.health import status_report
@@ -92,6 +97,8 @@ def command(as_json: bool) -> None:
         report = status_report(db, settings)
     finally:
         db.close()
+    if show_settings:
+        report["settings"] = settings.redacted()
     if as_json:
         echo_json(report)
     else:

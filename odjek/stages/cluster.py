@@ -33,7 +33,7 @@ BATCH_SIZE = 5000  # articles per locked transaction: keeps SQLite's write lock 
 
 def options_from_settings(settings: Settings) -> ClusterOptions:
     """Clustering options; only the window is a deployment setting, the rest is calibrated (docs/clustering.md)."""
-    return ClusterOptions(window_days=float(settings.cluster_window_days))
+    return ClusterOptions(window_days=float(settings.tag.cluster_window_days))
 
 
 def _epoch(value: str | dt.datetime | None) -> float:

@@ -51,7 +51,7 @@ def extract_entry(ctx: StageContext, entry: FrontierEntry) -> Article | None:
     article.url = page.final_url or entry.url
     if not article.title and entry.hints.get("title"):
         article.title = entry.hints["title"]
-    article.published = best_published(article.published, entry.hints.get("published"), ctx.settings.timezone)
+    article.published = best_published(article.published, entry.hints.get("published"), ctx.settings.locale.timezone)
     if article.is_article and page.content_hash:
         original = duplicate_of(ctx.db, page.content_hash, entry.id)
         if original is not None and original < entry.id:
@@ -65,8 +65,8 @@ def run(ctx: StageContext) -> StageReport:
     report = StageReport(NAME)
     total = counts_by_state(ctx.db).get("fetched", 0)  # for progress only: others may add more
     while True:
-        batch = claim(ctx.db, FrontierState.FETCHED, ctx.settings.batch_size, ctx.owner,
-                      ctx.settings.claim_lease_s, ctx.source_ids)
+        batch = claim(ctx.db, FrontierState.FETCHED, ctx.settings.archive.batch_size, ctx.owner,
+                      ctx.settings.archive.claim_lease_s, ctx.source_ids)
         if not batch:
             break
         for entry in batch:
@@ -79,7 +79,7 @@ def run(ctx: StageContext) -> StageReport:
                 # picks it up again later; a page that is plainly not an article is never an exception.
                 LOGGER.exception("extraction failed for %s", entry.url)
                 record_failure(ctx.db, entry, f"extraction error: {type(exc).__name__}: {exc}"[:500], ctx.owner,
-                               retryable=True, max_attempts=int(ctx.settings.max_attempts))
+                               retryable=True, max_attempts=int(ctx.settings.archive.max_attempts))
                 report.failed += 1
                 report.count(entry.source_id, "failed")
                 continue
