@@ -164,7 +164,7 @@ def check_sources(discovered: Any, fetched: Any, fired: dt.datetime) -> dict[str
         return {"sources": len(tried), "failed": []}
     every = len(failed) == len(tried)
     settings = load_settings()
-    key = f"{data_date(fired, settings.timezone).isoformat()}:{batch_key_names(failed)}"
+    key = f"{data_date(fired, settings.locale.timezone).isoformat()}:{batch_key_names(failed)}"
     what = f"all {len(tried)} sources" if every else f"{len(failed)} of {len(tried)} sources"
     raise SourcesFailed(f"{what} failed in this run: {', '.join(failed)}", key, every)
 
@@ -213,7 +213,7 @@ def render_digest(kind: str, fired: dt.datetime) -> dict[str, Any]:
     from reports.digest import render_digest as render
 
     settings, db = _settings_and_archive()
-    start = digest_period(kind, fired, settings.timezone)
+    start = digest_period(kind, fired, settings.locale.timezone)
     run = render(settings, db, kind, start)
     for fmt, value in (("html", run.html_path), ("pdf", run.pdf_path)):
         if value:
@@ -284,10 +284,10 @@ def operator_message(settings, subject: str, body: str) -> EmailMessage:
 
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = settings.mail_from
-    message["To"] = ", ".join(settings.ops_recipients)
+    message["From"] = settings.mail.mail_from
+    message["To"] = ", ".join(settings.digest.ops_recipients)
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=settings.mail_from.rsplit("@", 1)[-1])
+    message["Message-ID"] = make_msgid(domain=settings.mail.mail_from.rsplit("@", 1)[-1])
     message.set_content(body)
     return message
 
@@ -320,7 +320,7 @@ def _attempts_within(settings, message, recipients: list[str], deadline_s: float
     deadline = time.monotonic() + deadline_s
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    late = f"no answer from {settings.smtp_host}:{settings.smtp_port} within {deadline_s:.0f} s"
+    late = f"no answer from {settings.mail.smtp_host}:{settings.mail.smtp_port} within {deadline_s:.0f} s"
     return {r: outcomes.get(r, (STATE_FAILED, late)) for r in recipients}
 
 
@@ -332,23 +332,24 @@ def send_operator_alert(settings, message, *, kind: str, period: str,
     Each recipient's send is claimed once per (kind, period) like every mail, and every claim this makes
     ends ``sent``, ``failed`` or ``rejected`` before the function returns.
     """
-    from reports.mailer import STATE_SENT, _finish_send, claim_send, write_outbox
+    from archive.sends import STATE_SENT, claim_send, finish_send
+    from reports.mailer import write_outbox
 
     path = write_outbox(settings, message, f"{kind}-{period}")
-    if not settings.smtp_host:
+    if not settings.mail.smtp_host:
         LOGGER.info("operator alert %s written to %s", kind, path)
         return f"written {path}"
     from archive import open_archive
 
     db = open_archive(settings.resolved_database_url)
-    claimed = [r for r in settings.ops_recipients
+    claimed = [r for r in settings.digest.ops_recipients
                if claim_send(db, kind, period, r, message_id=message["Message-ID"])]
     if not claimed:
         LOGGER.info("operator alert %s %s already sent or being sent; copy kept at %s", kind, period, path)
         return "skipped"
     outcomes = _attempts_within(settings, message, claimed, deadline_s)
     for recipient, (state, error) in outcomes.items():
-        _finish_send(db, kind, period, recipient, state, error=error)
+        finish_send(db, kind, period, recipient, state, error=error)
     failed = {r: e for r, (state, e) in outcomes.items() if state != STATE_SENT}
     if failed:
         LOGGER.error("operator alert %s not mailed to %s; the message is kept at %s", kind,
@@ -376,7 +377,7 @@ def alert_failure(context: dict) -> None:
     if isinstance(exception, StagesFailed):
         return  # the failed tasks it names were alerted one by one
     settings = load_settings()
-    if not settings.ops_recipients:
+    if not settings.digest.ops_recipients:
         LOGGER.error("no ODJEK_OPS_RECIPIENTS are set: the failure of %s.%s is only logged", dag_id, task_id)
         return
     message = operator_message(

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from archive.db import Database, iso
+from archive.db import Database
+from archive.digests import period_articles, period_labels, period_mentions
 from nlp.normalize import fold_text
 from reports.i18n import GROUPS, REGIONS, TOPICS
 from reports.model import (CountRow, Digest, Entry, EntryGroup, Item, MentionLine, Numbers, OutletRow, Review,
@@ -28,18 +29,6 @@ from reports.relevance import CRITICAL_LABEL, ENTITY_LABELS, relevant_article_id
 LOGGER = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = ["id", "source_id", "title", "url", "published", "cluster_id", "language", "outlet", "grp"]
-ARTICLES_SQL = (
-    "SELECT a.id, a.source_id, a.title, a.url, a.published, a.cluster_id, a.language,"
-    " COALESCE(s.name, a.source_id) AS outlet, COALESCE(s.grp, 'unknown') AS grp"
-    " FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
-    " WHERE a.is_article = 1 AND a.published >= ? AND a.published < ?")
-LABELS_SQL = (
-    "SELECT l.article_id, l.label, l.kind, l.score FROM labels l JOIN articles a ON a.id = l.article_id"
-    " WHERE a.is_article = 1 AND a.published >= ? AND a.published < ?")
-MENTIONS_SQL = (
-    "SELECT m.article_id, m.label, m.start_offset, m.text, m.sentence, m.former FROM mentions m"
-    " JOIN articles a ON a.id = m.article_id"
-    " WHERE a.is_article = 1 AND a.published >= ? AND a.published < ? AND m.label IN ('office', 'director')")
 FOREIGN_GROUPS = ("regional", "foreign")
 # The lead: a mention starting within this many characters after the headline counts as "in the lead".
 LEAD_CHARS = 300
@@ -92,15 +81,15 @@ def _article_frame(rows: list[dict], tz: str) -> pd.DataFrame:
 
 def load_frames(db: Database, period: Period, *, with_mentions: bool = True) -> Frames:
     """The period's articles (with outlet, group and relevance), labels and Directorate mentions as data frames."""
-    bounds = (iso(period.utc_start), iso(period.utc_end))
-    articles = _article_frame(db.query(ARTICLES_SQL, bounds), period.tz)
+    bounds = (period.utc_start, period.utc_end)
+    articles = _article_frame(period_articles(db, *bounds), period.tz)
     articles = articles.sort_values(["local", "id"], kind="stable").set_index("id", drop=False)
-    labels = _frame(db.query(LABELS_SQL, bounds), ["article_id", "label", "kind", "score"])
+    labels = _frame(period_labels(db, *bounds), ["article_id", "label", "kind", "score"])
     labels["article_id"] = labels["article_id"].astype("int64")
     labels["score"] = labels["score"].astype(float)
     relevant = relevant_article_ids(zip(labels["article_id"], labels["label"]))
     articles["relevant"] = articles.index.isin(list(relevant))
-    mention_rows = db.query(MENTIONS_SQL, bounds) if with_mentions else []
+    mention_rows = period_mentions(db, *bounds) if with_mentions else []
     mentions = _frame(mention_rows, ["article_id", "label", "start_offset", "text", "sentence", "former"])
     mentions["article_id"] = mentions["article_id"].astype("int64")
     mentions["former"] = mentions["former"].fillna(0).astype(bool)

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.db import Database, iso, utcnow
-from odjek.settings import Settings
+from archive.digests import find_run, get_run, list_runs, set_status  # noqa: F401 - list_runs: web review list
+from archive.digests import review_json, save_review_json, upsert_run
+from schemas.settings import Settings
 from reports.assemble import assemble
 from reports.charts import Chart, make_charts
 from reports.i18n import check_script
@@ -67,53 +69,16 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 # digest_runs ----------------------------------------------------------------------------------
 
-def _run(row: dict) -> DigestRun:
-    return DigestRun(kind=row["kind"], period_start=dt.date.fromisoformat(row["period_start"]),
-                     period_end=dt.date.fromisoformat(row["period_end"]), script=row["script"],
-                     html_path=row["html_path"], pdf_path=row["pdf_path"], status=row["status"], id=int(row["id"]))
-
-
-def get_run(db: Database, run_id: int) -> DigestRun | None:
-    row = db.one("SELECT * FROM digest_runs WHERE id = ?", (run_id,))
-    return _run(row) if row else None
-
-
-def find_run(db: Database, kind: str, period_start: dt.date, script: str) -> DigestRun | None:
-    row = db.one("SELECT * FROM digest_runs WHERE kind = ? AND period_start = ? AND script = ?",
-                 (kind, period_start.isoformat(), script))
-    return _run(row) if row else None
-
-
-def list_runs(db: Database, limit: int = 50) -> list[DigestRun]:
-    """Most recent digests, held ones first (the review page's list)."""
-    rows = db.query("SELECT * FROM digest_runs ORDER BY CASE WHEN status = 'held' THEN 0 ELSE 1 END,"
-                    " period_start DESC, kind, script LIMIT ?", (limit,))
-    return [_run(r) for r in rows]
-
-
 def get_review(db: Database, run_id: int) -> Review:
-    return Review.from_json(db.scalar("SELECT review FROM digest_runs WHERE id = ?", (run_id,)))
+    return Review.from_json(review_json(db, run_id))
 
 
 def save_review(db: Database, run_id: int, review: Review) -> None:
-    with db.transaction() as tx:
-        tx.execute("UPDATE digest_runs SET review = ? WHERE id = ?", (review.to_json(), run_id))
-
-
-def set_status(db: Database, run_id: int, status: str) -> None:
-    with db.transaction() as tx:
-        tx.execute("UPDATE digest_runs SET status = ? WHERE id = ?", (status, run_id))
+    save_review_json(db, run_id, review.to_json())
 
 
 def _upsert_run(db: Database, period: Period, script: str, html: Path, pdf: Path, status: str) -> int:
-    with db.transaction() as tx:
-        return tx.insert_id(
-            "INSERT INTO digest_runs (kind, period_start, period_end, script, html_path, pdf_path, status, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, period_start, script) DO UPDATE SET"
-            " period_end = excluded.period_end, html_path = excluded.html_path, pdf_path = excluded.pdf_path,"
-            " status = excluded.status RETURNING id",
-            (period.kind, period.start.isoformat(), period.end.isoformat(), script, str(html), str(pdf), status,
-             iso(utcnow())))
+    return upsert_run(db, period.kind, period.start, period.end, script, str(html), str(pdf), status)
 
 
 # Rendering ------------------------------------------------------------------------------------
@@ -131,7 +96,7 @@ def render_files(settings: Settings, digest: Digest, script: str) -> tuple[str, 
     charts = make_charts(digest, script)
     LAST_TIMINGS.charts_s = time.perf_counter() - started
     started = time.perf_counter()
-    html_web = render_html(digest, script, "web", charts, base_url=settings.base_url)
+    html_web = render_html(digest, script, "web", charts, base_url=settings.web.base_url)
     html_pdf = render_html(digest, script, "pdf", charts)
     LAST_TIMINGS.html_s = time.perf_counter() - started
     started, cpu = time.perf_counter(), time.process_time()
@@ -148,8 +113,8 @@ def render_digest(settings: Settings, db: Database, kind: str, period_start: dt.
     With ``review_digests`` on, a new digest is held for review; a released one stays released (its review
     is applied). Re-rendering the same period replaces the files: the result depends only on the archive.
     """
-    script = check_script(script or settings.output_script)
-    period = period_for(kind, period_start, settings.timezone)
+    script = check_script(script or settings.locale.output_script)
+    period = period_for(kind, period_start, settings.locale.timezone)
     existing = find_run(db, kind, period.start, script)
     review = get_review(db, existing.id) if existing else Review()
     digest, LAST_TIMINGS.assemble_s = build(settings, db, period, review)
@@ -160,7 +125,7 @@ def render_digest(settings: Settings, db: Database, kind: str, period_start: dt.
     if existing and existing.status == STATUS_RELEASED:
         status = STATUS_RELEASED
     else:
-        status = STATUS_HELD if settings.review_digests else STATUS_RENDERED
+        status = STATUS_HELD if settings.digest.review_digests else STATUS_RENDERED
     run_id = _upsert_run(db, period, script, html_path, pdf_path, status)
     LOGGER.info("rendered %s digest %s (%s): %s, %s [%s]", kind, period.key, script, html_path, pdf_path, status)
     return DigestRun(kind=kind, period_start=period.start, period_end=period.end, script=script,
@@ -168,20 +133,20 @@ def render_digest(settings: Settings, db: Database, kind: str, period_start: dt.
 
 
 def recipients_for(settings: Settings, kind: str) -> list[str]:
-    return list(settings.daily_recipients if kind == "daily" else settings.weekly_recipients)
+    return list(settings.digest.daily_recipients if kind == "daily" else settings.digest.weekly_recipients)
 
 
 def build_email(settings: Settings, db: Database, run: DigestRun):
     """The digest email of a recorded run: body from the archive (review applied), PDF from the run's file."""
-    period = period_for(run.kind, run.period_start, settings.timezone)
+    period = period_for(run.kind, run.period_start, settings.locale.timezone)
     review = get_review(db, run.id) if run.id else Review()
     digest = assemble(db, period, review)
     charts = make_charts(digest, run.script)
     cids = chart_cids(charts, period.key)
     # The full digest in the web UI (the email lists the first stories of each section).
-    full_url = f"{settings.base_url.rstrip('/')}/digests/{run.id}/html" if run.id else ""
-    html = render_html(digest, run.script, "email", charts, base_url=settings.base_url, cids=cids, full_url=full_url)
-    text = render_text(digest, run.script, base_url=settings.base_url, full_url=full_url)
+    full_url = f"{settings.web.base_url.rstrip('/')}/digests/{run.id}/html" if run.id else ""
+    html = render_html(digest, run.script, "email", charts, base_url=settings.web.base_url, cids=cids, full_url=full_url)
+    text = render_text(digest, run.script, base_url=settings.web.base_url, full_url=full_url)
     pdf_path = Path(run.pdf_path) if run.pdf_path else None
     if pdf_path is None or not pdf_path.exists():
         LOGGER.warning("PDF of %s digest %s is missing; rendering it again", run.kind, period.key)
@@ -189,7 +154,7 @@ def build_email(settings: Settings, db: Database, run: DigestRun):
     else:
         pdf = pdf_path.read_bytes()
     return build_message(digest, run.script, text=text, html=html, charts=charts, cids=cids, pdf=pdf,
-                         sender=settings.mail_from)
+                         sender=settings.mail.mail_from)
 
 
 def send_digest(settings: Settings, db: Database, run: DigestRun, resend: bool = False) -> list[Delivery]:
@@ -209,7 +174,7 @@ def send_digest(settings: Settings, db: Database, run: DigestRun, resend: bool =
         LOGGER.warning("no recipients configured for the %s digest; nothing sent", run.kind)
         return []
     message = build_email(settings, db, run)
-    period = period_for(run.kind, run.period_start, settings.timezone)
+    period = period_for(run.kind, run.period_start, settings.locale.timezone)
     deliveries = deliver(settings, db, message, kind=f"digest:{run.kind}", period=period.key,
                          recipients=recipients, resend=resend)
     for d in deliveries:

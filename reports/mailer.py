@@ -31,21 +31,18 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from archive.db import Database, iso, parse_iso, utcnow
-from archive.owners import owner_alive, owner_id
-from odjek.settings import Settings
+from archive.db import Database
+from archive.owners import owner_id
+from archive.sends import (CLAIM_STALE_S, STATE_CLAIMED, STATE_FAILED, STATE_REJECTED,  # noqa: F401 - re-exported
+                           STATE_SENT, Claim, claim_send, finish_send, last_sends, renew_claims, sends_for)
+from schemas.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 
-# A sending worker renews its claims this often; a claim whose owner cannot be checked (another host) and
-# whose heartbeat is CLAIM_STALE_S old belongs to a worker that is gone (several missed beats, not one).
+# A sending worker renews its claims this often (archive.sends.CLAIM_STALE_S says when a silent claim is gone).
 HEARTBEAT_S = 5.0
-CLAIM_STALE_S = 60
 # Recipients are few (a digest list, one alert owner); one connection each, all at once.
 MAX_PARALLEL_SENDS = 8
-
-STATE_CLAIMED, STATE_SENT, STATE_FAILED, STATE_REJECTED = "claimed", "sent", "failed", "rejected"
-
 
 @dataclass
 class Delivery:
@@ -60,19 +57,6 @@ class Delivery:
 
 
 @dataclass
-class Claim:
-    """The outcome of claiming one send; truthy when this process may send now."""
-
-    granted: bool
-    message_id: str | None = None
-    reason: str = ""  # why not granted: "already sent", "being sent by …", "rejected: …"
-    permanent: bool = False
-
-    def __bool__(self) -> bool:
-        return self.granted
-
-
-@dataclass
 class Outcome:
     """One SMTP attempt's result."""
 
@@ -81,50 +65,7 @@ class Outcome:
 
 
 def new_message_id(settings: Settings) -> str:
-    return make_msgid(domain=settings.mail_from.rsplit("@", 1)[-1] or "odjek")
-
-
-def claim_send(db: Database, kind: str, period: str, recipient: str, resend: bool = False,
-               stale_after_s: float = CLAIM_STALE_S, *, message_id: str | None = None) -> Claim:
-    """Claim a send for this process and fix its Message-ID; not granted when it was already sent, refused
-    for good, or is being sent by a live process (and this is not a deliberate resend)."""
-    current = utcnow()
-    now, owner = iso(current), owner_id()
-    fresh_id = message_id or make_msgid(domain="odjek")
-    with db.transaction() as tx:
-        row = tx.one("SELECT state, claimed_at, owner, message_id, error FROM sends WHERE kind = ? AND period = ?"
-                     " AND recipient = ?", (kind, period, recipient))
-        if row is None:
-            tx.execute("INSERT INTO sends (kind, period, recipient, state, claimed_at, owner, message_id)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?)", (kind, period, recipient, STATE_CLAIMED, now, owner, fresh_id))
-            return Claim(True, fresh_id)
-        if not resend:
-            if row["state"] == STATE_SENT:
-                return Claim(False, row["message_id"], "already sent")
-            if row["state"] == STATE_REJECTED:
-                return Claim(False, row["message_id"], f"rejected earlier: {row['error']}", permanent=True)
-            if row["state"] == STATE_CLAIMED:
-                age = (current - parse_iso(row["claimed_at"])).total_seconds()
-                alive = owner_alive(row["owner"])
-                if alive is not False and age <= stale_after_s:
-                    return Claim(False, row["message_id"], f"being sent by {row['owner'] or 'another worker'}")
-                LOGGER.warning("taking over the claim of %s for %s %s to %s (claimed at %s, owner %s)",
-                               "a dead worker" if alive is False else "a vanished worker", kind, period, recipient,
-                               row["claimed_at"], row["owner"])
-        # A retry keeps the Message-ID recorded before the first DATA; a deliberate resend is a new message.
-        mid = row["message_id"] if row["message_id"] and not resend else fresh_id
-        tx.execute("UPDATE sends SET state = ?, claimed_at = ?, owner = ?, message_id = ?, error = NULL"
-                   " WHERE kind = ? AND period = ? AND recipient = ?",
-                   (STATE_CLAIMED, now, owner, mid, kind, period, recipient))
-        return Claim(True, mid)
-
-
-def _finish_send(db: Database, kind: str, period: str, recipient: str, state: str, *,
-                 error: str | None = None) -> None:
-    with db.transaction() as tx:
-        tx.execute("UPDATE sends SET state = ?, error = ?, sent_at = ?, attempts = attempts + 1, owner = NULL"
-                   " WHERE kind = ? AND period = ? AND recipient = ?",
-                   (state, error, iso(utcnow()) if state == STATE_SENT else None, kind, period, recipient))
+    return make_msgid(domain=settings.mail.mail_from.rsplit("@", 1)[-1] or "odjek")
 
 
 def _safe_name(text: str) -> str:
@@ -142,7 +83,7 @@ def write_outbox(settings: Settings, message: EmailMessage, name: str) -> Path:
 
 def tls_context(settings: Settings) -> ssl.SSLContext:
     """A verifying TLS context: system roots, or the CA file of ``smtp_ca_file`` (a private relay's CA)."""
-    return ssl.create_default_context(cafile=settings.smtp_ca_file or None)
+    return ssl.create_default_context(cafile=settings.mail.smtp_ca_file or None)
 
 
 def _check(reply: tuple[int, bytes], expected: set[int], step: str) -> None:
@@ -163,20 +104,20 @@ def smtp_send(settings: Settings, message: EmailMessage, recipient: str) -> None
     try:
         # Connecting in the constructor also names the host that STARTTLS verifies (a greeting other
         # than 220 raises SMTPConnectError, which carries the code).
-        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_s)
+        smtp = smtplib.SMTP(settings.mail.smtp_host, settings.mail.smtp_port, timeout=settings.mail.smtp_timeout_s)
         step = "hello"
         _check(smtp.ehlo(), {250}, "EHLO")
-        if settings.smtp_starttls and smtp.has_extn("starttls"):
+        if settings.mail.smtp_starttls and smtp.has_extn("starttls"):
             step = "starttls"
             _check(smtp.starttls(context=tls_context(settings)), {220}, "STARTTLS")
             _check(smtp.ehlo(), {250}, "EHLO")
-        elif settings.smtp_starttls and settings.smtp_user:
+        elif settings.mail.smtp_starttls and settings.mail.smtp_user:
             raise smtplib.SMTPException("server does not offer STARTTLS; refusing to send a login in clear text")
-        if settings.smtp_user:
+        if settings.mail.smtp_user:
             step = "login"
-            smtp.login(settings.smtp_user, settings.smtp_password)
+            smtp.login(settings.mail.smtp_user, settings.mail.smtp_password.get_secret_value())
         step = "envelope"
-        _check(smtp.mail(settings.mail_from), {250}, "MAIL FROM")
+        _check(smtp.mail(settings.mail.mail_from), {250}, "MAIL FROM")
         _check(smtp.rcpt(recipient), {250, 251}, "RCPT TO")
         step = "data"
         payload = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
@@ -235,9 +176,9 @@ def deliver(settings: Settings, db: Database, message: EmailMessage, *, kind: st
                 LOGGER.error("%s %s to %s not sent: %s", kind, period, recipient, claim.reason)
             continue
         msg = _copy_for(message, settings, recipient, claim.message_id)
-        if not settings.smtp_host:
+        if not settings.mail.smtp_host:
             path = write_outbox(settings, msg, f"{kind}-{period}-{recipient}")
-            _finish_send(db, kind, period, recipient, STATE_SENT)
+            finish_send(db, kind, period, recipient, STATE_SENT)
             results[recipient] = Delivery(recipient, "written", str(path))
             continue
         todo.append((recipient, msg))
@@ -246,7 +187,7 @@ def deliver(settings: Settings, db: Database, message: EmailMessage, *, kind: st
                 ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_SENDS, len(todo))) as pool:
             outcomes = list(pool.map(lambda item: attempt(settings, item[1], item[0]), todo))
         for (recipient, _msg), outcome in zip(todo, outcomes):
-            _finish_send(db, kind, period, recipient, outcome.state, error=outcome.error)
+            finish_send(db, kind, period, recipient, outcome.state, error=outcome.error)
             if outcome.state == STATE_SENT:
                 results[recipient] = Delivery(recipient, "sent")
                 continue
@@ -261,15 +202,11 @@ def _heartbeat(db: Database, kind: str, period: str, recipients: list[str]) -> I
     """Renew this process's claims on the recipients every HEARTBEAT_S while the block runs."""
     stop = threading.Event()
     owner = owner_id()
-    marks = ", ".join("?" for _ in recipients)
 
     def beat() -> None:
         try:
             while not stop.wait(HEARTBEAT_S):
-                with db.transaction() as tx:
-                    tx.execute(f"UPDATE sends SET claimed_at = ? WHERE kind = ? AND period = ? AND owner = ?"
-                               f" AND state = ? AND recipient IN ({marks})",
-                               (iso(utcnow()), kind, period, owner, STATE_CLAIMED, *recipients))
+                renew_claims(db, kind, period, owner, recipients)
         except Exception:  # a missed beat only lets another host take over after CLAIM_STALE_S
             LOGGER.warning("send heartbeat for %s %s stopped", kind, period, exc_info=True)
         finally:
@@ -289,7 +226,7 @@ def _copy_for(message: EmailMessage, settings: Settings, recipient: str, message
     msg = copy.deepcopy(message)
     for header in ("To", "From", "Message-ID", "Bcc"):
         del msg[header]
-    msg["From"] = settings.mail_from
+    msg["From"] = settings.mail.mail_from
     msg["To"] = recipient
     msg["Message-ID"] = message_id or new_message_id(settings)
     if msg["Date"] is None:
@@ -299,12 +236,3 @@ def _copy_for(message: EmailMessage, settings: Settings, recipient: str, message
 
 def failed_deliveries(deliveries: Sequence[Delivery]) -> list[Delivery]:
     return [d for d in deliveries if not d.ok]
-
-
-def sends_for(db: Database, kind: str, period: str) -> list[dict]:
-    return db.query("SELECT * FROM sends WHERE kind = ? AND period = ? ORDER BY recipient", (kind, period))
-
-
-def last_sends(db: Database, limit: int = 10) -> list[dict]:
-    """Most recent deliveries, for `odjek status`."""
-    return db.query("SELECT kind, period, recipient, state, sent_at, error FROM sends ORDER BY id DESC LIMIT ?", (limit,))

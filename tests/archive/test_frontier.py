@@ -116,7 +116,8 @@ def test_a_declared_canonical_url_rekeys_or_marks_a_duplicate(archive):
 
 
 def test_due_work_is_one_definition_for_counting_and_claiming(archive):
-    frontier.add_urls(archive, _urls(3, "a") + [DiscoveredUrl(f"http://127.0.0.1/b/{i}", "b", "feed") for i in range(2)])
+    others = [DiscoveredUrl(f"http://127.0.0.1/b/{i}", "b", "feed") for i in range(2)]
+    frontier.add_urls(archive, _urls(3, "a") + others)
     assert frontier.due_counts(archive, FrontierState.NEW) == {"a": 3, "b": 2}
     assert frontier.due_counts(archive, FrontierState.NEW, ["b"]) == {"b": 2}
     (held,) = frontier.claim(archive, FrontierState.NEW, 1, "w", source_ids=["a"])
