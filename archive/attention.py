@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 
 from archive.db import Database
 from archive.sources import source_groups, source_names
+from schemas.taxonomy import load_taxonomy
 
 LOGGER = logging.getLogger(__name__)
 
-GROUP_ORDER = ("domestic", "regional", "diaspora", "foreign", "unknown")
+GROUP_ORDER = (*load_taxonomy().groups, *load_taxonomy().other)  # schemas/taxonomy.yaml's order
 MAX_DAY_BUCKETS = 120  # longer spans are shown by week, and past MAX_WEEK_BUCKETS by month
 MAX_WEEK_BUCKETS = 104
 TOP_OUTLETS = 10

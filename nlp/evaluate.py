@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nlp.pipeline import REPO_ROOT, TaggingSettings, tag_with_settings
 from schemas.records import TagContext
+from schemas.taxonomy import load_taxonomy
 
 LOGGER = logging.getLogger(__name__)
 
@@ -28,12 +29,10 @@ BEFORE_PREDICTIONS = REALTEXT_DIR / "before_predictions.json"  # the tagger befo
 BEFORE_ROUND2_PREDICTIONS = REALTEXT_DIR / "before_round2_predictions.json"
 ROUNDS = REALTEXT_DIR / "rounds.json"  # each earlier held-out part's once-only score, kept after folding it in
 REPORT_PATH = REPO_ROOT / "docs" / "tagging-eval.md"
-ENTITY_LABELS = ("office", "director")
-TOPIC_LABELS = ("voting_abroad", "return_migration", "serbs_in_region", "diaspora_bodies",
-                "diaspora_organizations", "language_culture_education", "economy_remittances",
-                "status_consular", "information_media")
-REGION_LABELS = ("region", "europe_russia", "overseas_far_east")
-FLAG_LABELS = ("critical",)
+ENTITY_LABELS = load_taxonomy().entities  # ids and their order: schemas/taxonomy.yaml
+TOPIC_LABELS = load_taxonomy().topics
+REGION_LABELS = load_taxonomy().regions
+FLAG_LABELS = load_taxonomy().flags
 ALL_LABELS = ENTITY_LABELS + FLAG_LABELS + TOPIC_LABELS + REGION_LABELS
 COUNTRIES = "countries (micro)"  # ISO country labels, scored as one micro-averaged row
 INFLECTION_METHODS = ("snowball", "suffix", "fold")

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from nlp.normalize import to_latin
+from schemas.taxonomy import load_taxonomy
 
 SCRIPTS = ("cyrl", "latn")
 
@@ -88,33 +89,16 @@ TEXT: dict[str, str] = {
     "subject_weekly": "Одјек: недељни преглед медија за {period}",
     "web_link": "Архива и претрага",
     "pdf_attached": "PDF верзија је у прилогу.",
-    # Taxonomy labels (ids from ../shared/taxonomy.md).
-    "office": "Управа",
-    "director": "Директор",
     "former_director": "Бивши директор",
-    "voting_abroad": "Гласање у иностранству",
-    "return_migration": "Повратак и одлив мозгова",
-    "serbs_in_region": "Срби у региону",
-    "diaspora_bodies": "Тела за дијаспору и Србе у региону",
-    "diaspora_organizations": "Организације дијаспоре",
-    "language_culture_education": "Језик, култура и образовање",
-    "economy_remittances": "Економија и дознаке",
-    "status_consular": "Статусна и конзуларна питања",
-    "information_media": "Информисање",
-    "region": "Регион",
-    "europe_russia": "Европа и Русија",
-    "overseas_far_east": "Прекоморске земље и Далеки исток",
-    "domestic": "Домаћи медији",
-    "regional": "Регионални медији",
-    "diaspora": "Медији дијаспоре",
-    "foreign": "Страни медији",
-    "unknown": "Остали",
 }
 
-TOPICS = ("voting_abroad", "return_migration", "serbs_in_region", "diaspora_bodies", "diaspora_organizations",
-          "language_culture_education", "economy_remittances", "status_consular", "information_media")
-REGIONS = ("region", "europe_russia", "overseas_far_east")
-GROUPS = ("domestic", "regional", "diaspora", "foreign")
+# Taxonomy ids and their Serbian names: the one data file (schemas/taxonomy.yaml), listed in its order.
+TAXONOMY = load_taxonomy()
+TOPICS = TAXONOMY.topics
+REGIONS = TAXONOMY.regions
+GROUPS = TAXONOMY.groups
+TEXT.update({label: TAXONOMY.name(label) for group in (TAXONOMY.entities, TOPICS, REGIONS, GROUPS, TAXONOMY.other)
+             for label in group})
 
 MONTHS_GENITIVE = ("јануара", "фебруара", "марта", "априла", "маја", "јуна", "јула", "августа", "септембра",
                    "октобра", "новембра", "децембра")

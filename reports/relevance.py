@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-ENTITY_LABELS = ("office", "director")
-TOPIC_LABELS = ("voting_abroad", "return_migration", "serbs_in_region", "diaspora_bodies", "diaspora_organizations",
-                "language_culture_education", "economy_remittances", "status_consular", "information_media")
+from schemas.taxonomy import load_taxonomy
+
+ENTITY_LABELS = load_taxonomy().entities
+TOPIC_LABELS = load_taxonomy().topics
 RELEVANT_LABELS = frozenset((*ENTITY_LABELS, *TOPIC_LABELS))
 # Article label from the tagging work: coverage critical of the Directorate or its director.
 CRITICAL_LABEL = "critical"

@@ -9,10 +9,7 @@ import functools
 import logging
 
 from nlp.normalize import to_latin
-from reports.i18n import GROUPS as REPORT_GROUPS
-from reports.i18n import REGIONS as REPORT_REGIONS
-from reports.i18n import TEXT as REPORT_TEXT
-from reports.i18n import TOPICS as REPORT_TOPICS
+from schemas.taxonomy import load_taxonomy
 
 LOGGER = logging.getLogger(__name__)
 
@@ -293,41 +290,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "alert_footer": ("Ову поруку шаље Одјек јер сте укључили обавештења за ову претрагу.",
                      "Odjek sends this mail because you switched on alerts for this search."),
     "former_director": ("бивши директор", "former director"),
-    "critical": ("Критички интонирано", "Critical coverage"),
-    # Taxonomy (ids from ../shared/taxonomy.md) and outlet groups: the Serbian names are the digest's
-    # (reports.i18n), added below, so the UI and the digests never name a topic differently.
-    "office": ("", "Directorate"),
-    "director": ("", "Director"),
-    "voting_abroad": ("", "Voting abroad"),
-    "return_migration": ("", "Return and brain drain"),
-    "serbs_in_region": ("", "Serbs in the region"),
-    "diaspora_bodies": ("", "Bodies for the diaspora and Serbs in the region"),
-    "diaspora_organizations": ("", "Diaspora organisations"),
-    "language_culture_education": ("", "Language, culture and education"),
-    "economy_remittances": ("", "Economy and remittances"),
-    "status_consular": ("", "Status and consular matters"),
-    "information_media": ("", "Information"),
-    "region": ("", "The region"),
-    "europe_russia": ("", "Europe and Russia"),
-    "overseas_far_east": ("", "Overseas and Far East"),
-    "domestic": ("", "Domestic media"),
-    "regional": ("", "Regional media"),
-    "diaspora": ("", "Diaspora media"),
-    "foreign": ("", "Foreign media"),
-    "unknown": ("", "Other"),
     "press_officer": ("портпарол", "press officer"),
     "operator": ("оператер", "operator"),
 }
 
 
-# One source for the taxonomy's Serbian names: the digest's (a test keeps every id in step).
-TAXONOMY_KEYS = (*REPORT_TOPICS, *REPORT_REGIONS, *REPORT_GROUPS, "office", "director", "unknown")
-for _key in TAXONOMY_KEYS:
-    _english = TEXT.get(_key, ("", _key))[1]
-    TEXT[_key] = (REPORT_TEXT.get(_key) or _english, _english)
-for _key in ("critical",):
-    if _key in REPORT_TEXT:
-        TEXT[_key] = (REPORT_TEXT[_key], TEXT[_key][1])
+# Taxonomy (ids from ../shared/taxonomy.md), outlet groups and the catch-all: names from the one data file
+# (schemas/taxonomy.yaml) the digests read too, so the UI and the digests never name a topic differently.
+_TAXONOMY = load_taxonomy()
+TAXONOMY_KEYS = (*_TAXONOMY.topics, *_TAXONOMY.regions, *_TAXONOMY.groups, *_TAXONOMY.entities, *_TAXONOMY.other)
+TEXT.update({label: (_TAXONOMY.name(label), _TAXONOMY.name(label, "en"))
+             for label in (*TAXONOMY_KEYS, *_TAXONOMY.flags)})
 
 
 def translate(key: str, language: str, **values) -> str:
