@@ -203,7 +203,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None, source: S
 
 def parse_html(text: str) -> HtmlElement | None:
     """Parse decoded HTML into an lxml tree with trafilatura's tolerant loader (None if unparseable)."""
-    from trafilatura.utils import load_html
+    from trafilatura import load_html
 
     tree = load_html(text)
     if tree is None and _CONTROL_RE.search(text):

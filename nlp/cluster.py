@@ -27,7 +27,6 @@ from typing import Iterable, Sequence
 
 import numpy as np
 from datasketch import MinHash
-from datasketch.lsh import _optimal_param
 
 from nlp.normalize import fold_text
 
@@ -62,13 +61,38 @@ class ClusterOptions:
 
     @property
     def bands_rows(self) -> tuple[int, int]:
-        """Bands × rows for the candidate threshold, by datasketch's optimiser (weighted towards recall)."""
-        return _optimal_param(self.candidate_threshold, self.num_perm, 0.2, 0.8)
+        """Bands × rows for the candidate threshold, weighted towards recall (misses cost 4× false candidates)."""
+        return lsh_bands_rows(self.candidate_threshold, self.num_perm, 0.2, 0.8)
 
     @property
     def scheme(self) -> str:
         """Identifies how signatures were made; stored signatures of another scheme are recomputed."""
         return f"mh1-crc32-p{self.num_perm}-s{self.seed}-w{self.shingle_words}-m{self.max_words}-t{self.short_words}"
+
+
+def lsh_bands_rows(threshold: float, num_perm: int, false_positive_weight: float,
+                   false_negative_weight: float) -> tuple[int, int]:
+    """The (bands, rows) with bands × rows ≤ num_perm minimising the weighted areas of false candidates below
+    the threshold and of misses above it (the classic LSH tuning, as MinHashLSH does it).
+
+    A pair with Jaccard s becomes a candidate with probability 1 − (1 − s^r)^b, a polynomial of degree b·r ≤
+    num_perm, so Gauss–Legendre with num_perm/2 + 1 nodes integrates it exactly. Ties keep the first pair
+    in (bands, rows) order.
+    """
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+    pairs = [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)]
+    bands = np.array([b for b, _ in pairs], dtype=np.float64)[:, None]
+    rows = np.array([r for _, r in pairs], dtype=np.float64)[:, None]
+
+    def integral(low: float, high: float, candidate: bool) -> np.ndarray:
+        s = (high - low) / 2 * nodes + (high + low) / 2
+        miss = (1.0 - s[None, :] ** rows) ** bands
+        values = 1.0 - miss if candidate else miss
+        return (values * weights[None, :]).sum(axis=1) * (high - low) / 2
+
+    error = (false_positive_weight * integral(0.0, threshold, True)
+             + false_negative_weight * integral(threshold, 1.0, False))
+    return pairs[int(np.argmin(error))]
 
 
 @dataclass(frozen=True, slots=True)
