@@ -26,7 +26,7 @@ RETRY_BACKOFF_S = (60, 600, 3600)
 MAX_URL_LENGTH = 2083
 
 
-# Discovery paths whose listing says "this is an article" (crawlers.extract weighs them); SQL literal list.
+# Discovery paths whose listing says "this is an article" (extract.article weighs them); SQL literal list.
 ARTICLE_HINTS = ("feed", "news_sitemap")
 ARTICLE_HINTS_SQL = ", ".join(f"'{v}'" for v in ARTICLE_HINTS)
 
