@@ -9,7 +9,7 @@ import json
 import logging
 from typing import Iterable, Iterator, Sequence
 
-from archive.db import Database, Tx, iso, parse_iso, utcnow
+from archive.db import Database, Tx, in_list, iso, parse_iso, utcnow
 from archive.frontier import set_state
 from nlp.normalize import normalize_text
 from schemas.records import Article, FrontierEntry, FrontierState, Label, Mention, RawPage, TagResult
@@ -141,7 +141,7 @@ def get_article(db: Database, article_id: int) -> Article | None:
 def get_articles(db: Database, ids: Sequence[int]) -> list[Article]:
     if not ids:
         return []
-    marks = ", ".join("?" for _ in ids)
+    marks = in_list(ids)
     rows = db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks}) ORDER BY id", list(ids))
     return [_article(r) for r in rows]
 
@@ -154,7 +154,7 @@ def article_for_entry(db: Database, frontier_id: int) -> Article | None:
 def articles_for_entries(db: Database, frontier_ids: Sequence[int]) -> dict[int, Article]:
     if not frontier_ids:
         return {}
-    marks = ", ".join("?" for _ in frontier_ids)
+    marks = in_list(frontier_ids)
     rows = db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE frontier_id IN ({marks})", list(frontier_ids))
     return {int(r["frontier_id"]): _article(r) for r in rows}
 
@@ -179,7 +179,7 @@ def iter_articles(db: Database, *, since: dt.datetime | None = None, until: dt.d
 def labels_for(db: Database, article_ids: Sequence[int]) -> dict[int, list[Label]]:
     if not article_ids:
         return {}
-    marks = ", ".join("?" for _ in article_ids)
+    marks = in_list(article_ids)
     rows = db.query(f"SELECT article_id, label, kind, score FROM labels WHERE article_id IN ({marks})"
                     " ORDER BY article_id, score DESC, label", list(article_ids))
     out: dict[int, list[Label]] = {}
@@ -191,7 +191,7 @@ def labels_for(db: Database, article_ids: Sequence[int]) -> dict[int, list[Label
 def mentions_for(db: Database, article_ids: Sequence[int]) -> dict[int, list[Mention]]:
     if not article_ids:
         return {}
-    marks = ", ".join("?" for _ in article_ids)
+    marks = in_list(article_ids)
     rows = db.query(f"SELECT article_id, label, start_offset, end_offset, text, sentence, person, former"
                     f" FROM mentions WHERE article_id IN ({marks}) ORDER BY article_id, start_offset", list(article_ids))
     out: dict[int, list[Mention]] = {}

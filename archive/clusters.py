@@ -21,7 +21,7 @@ import logging
 from typing import Iterable, Sequence
 
 from archive.articles import get_articles
-from archive.db import Database, Tx, iso, parse_iso, utcnow
+from archive.db import Database, Tx, in_list, iso, parse_iso, utcnow
 from schemas.records import Article, Cluster
 
 LOGGER = logging.getLogger(__name__)
@@ -37,10 +37,6 @@ def _chunks(values: Sequence, size: int = IN_CHUNK) -> Iterable[Sequence]:
         yield values[start:start + size]
 
 
-def _marks(values: Sequence) -> str:
-    return ", ".join("?" for _ in values)
-
-
 # Reading ----------------------------------------------------------------------------------------
 
 
@@ -50,11 +46,11 @@ def get_clusters(db: Database, cluster_ids: Sequence[int]) -> dict[int, Cluster]
     rows, members, labels = [], [], []
     for part in _chunks(ids):
         rows += db.query(f"SELECT id, representative_article_id, first_seen, last_seen FROM clusters"
-                         f" WHERE id IN ({_marks(part)})", list(part))
+                         f" WHERE id IN ({in_list(part)})", list(part))
         members += db.query(f"SELECT a.id, a.cluster_id, a.source_id, {SEEN} AS seen FROM articles a"
-                            f" WHERE a.cluster_id IN ({_marks(part)})", list(part))
+                            f" WHERE a.cluster_id IN ({in_list(part)})", list(part))
         labels += db.query(f"SELECT a.cluster_id, l.label FROM labels l JOIN articles a ON a.id = l.article_id"
-                           f" WHERE a.cluster_id IN ({_marks(part)})", list(part))
+                           f" WHERE a.cluster_id IN ({in_list(part)})", list(part))
     by_cluster: dict[int, list[dict]] = {}
     for m in sorted(members, key=lambda m: (m["seen"] or "", m["id"])):
         by_cluster.setdefault(int(m["cluster_id"]), []).append(m)
@@ -90,7 +86,7 @@ def cluster_ids_of(db: Database, article_ids: Sequence[int]) -> dict[int, int]:
     ids = sorted({int(a) for a in article_ids})
     for part in _chunks(ids):
         for row in db.query(f"SELECT id, cluster_id FROM articles WHERE cluster_id IS NOT NULL"
-                            f" AND id IN ({_marks(part)})", list(part)):
+                            f" AND id IN ({in_list(part)})", list(part)):
             out[int(row["id"])] = int(row["cluster_id"])
     return out
 
@@ -187,7 +183,7 @@ def still_pending(tx: Tx, article_ids: Sequence[int], scheme: str) -> list[dict]
         out += tx.all(
             f"SELECT a.id, a.source_id, {SEEN} AS seen, s.signature, s.shingle_count, s.word_count"
             f" FROM articles a LEFT JOIN article_signatures s ON s.article_id = a.id AND s.scheme = ?"
-            f" WHERE a.cluster_id IS NULL AND a.is_article = 1 AND a.id IN ({_marks(part)})", [scheme, *part])
+            f" WHERE a.cluster_id IS NULL AND a.is_article = 1 AND a.id IN ({in_list(part)})", [scheme, *part])
     return out
 
 
@@ -226,7 +222,7 @@ def refresh_clusters(tx: Tx, cluster_ids: Sequence[int], preferred_sources: Iter
     for part in _chunks(ids):
         members: dict[int, list[dict]] = {}
         for row in tx.all(f"SELECT a.id, a.cluster_id, a.source_id, {SEEN} AS seen FROM articles a"
-                          f" WHERE a.cluster_id IN ({_marks(part)})", list(part)):
+                          f" WHERE a.cluster_id IN ({in_list(part)})", list(part)):
             members.setdefault(int(row["cluster_id"]), []).append(row)
         for cid in part:
             group = members.get(cid, [])

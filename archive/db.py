@@ -328,15 +328,20 @@ def sqlite_has_fts5() -> bool:
         conn.close()
 
 
-def ensure_postgres_database(url: str) -> None:
-    """Create the PostgreSQL database named in ``url`` if it does not exist (used by init and the demo)."""
-    import psycopg
-
+def _postgres_name_and_admin(url: str) -> tuple[str, str]:
+    """The database named in ``url`` (checked: it is quoted into DDL) and the URL of the server's admin database."""
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     if not re.fullmatch(r"[A-Za-z0-9_]+", name or ""):
         raise BadDatabaseUrl(f"database name {name!r} must be letters, digits and underscores")
-    admin = parts._replace(path="/postgres").geturl()
+    return name, parts._replace(path="/postgres").geturl()
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the PostgreSQL database named in ``url`` if it does not exist (used by init and the demo)."""
+    import psycopg
+
+    name, admin = _postgres_name_and_admin(url)
     try:
         conn = psycopg.connect(admin, autocommit=True, connect_timeout=POSTGRES_CONNECT_TIMEOUT_S)
     except psycopg.OperationalError as exc:
@@ -346,3 +351,12 @@ def ensure_postgres_database(url: str) -> None:
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
             LOGGER.info("created PostgreSQL database %s", name)
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop the PostgreSQL database named in ``url`` if it exists, closing its sessions (the demo's fresh start)."""
+    import psycopg
+
+    name, admin = _postgres_name_and_admin(url)
+    with psycopg.connect(admin, autocommit=True, connect_timeout=POSTGRES_CONNECT_TIMEOUT_S) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

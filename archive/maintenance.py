@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from archive.db import Database, iso, parse_iso, utcnow
+from archive.db import Database, in_list, iso, parse_iso, utcnow
 from archive.owners import owner_alive
 from schemas.settings import Settings
 
@@ -32,7 +32,7 @@ def purge_raw_pages(db: Database, cutoff: dt.datetime, batch: int = RETENTION_BA
         with db.transaction() as tx:
             ids = [r["frontier_id"] for r in tx.all(EXPIRED_RAW_PAGES_SQL, (iso(cutoff), batch))]
             if ids:
-                tx.execute(f"DELETE FROM raw_pages WHERE frontier_id IN ({', '.join('?' for _ in ids)})", ids)
+                tx.execute(f"DELETE FROM raw_pages WHERE frontier_id IN ({in_list(ids)})", ids)
         deleted += len(ids)
         if len(ids) < batch:
             return deleted

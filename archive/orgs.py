@@ -20,7 +20,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from archive.db import Database, Tx, iso, parse_iso, utcnow
+from archive.db import Database, Tx, in_list, iso, parse_iso, utcnow
+from archive.sources import source_countries
 from schemas.orgs import (
     COLUMNS,
     REQUIRED_COLUMNS,
@@ -278,7 +279,7 @@ def write_org_mentions(tx: Tx, article_id: int, mentions: Sequence[OrgMention]) 
 def org_mentions_for(db: Database, article_ids: Sequence[int]) -> dict[int, list[OrgMention]]:
     if not article_ids:
         return {}
-    marks = ", ".join("?" for _ in article_ids)
+    marks = in_list(article_ids)
     rows = db.query(f"SELECT article_id, org_id, start_offset, end_offset, text, sentence FROM org_mentions"
                     f" WHERE article_id IN ({marks}) ORDER BY article_id, start_offset", list(article_ids))
     out: dict[int, list[OrgMention]] = {}
@@ -360,9 +361,10 @@ def candidate_articles(db: Database, change: RegistryChange) -> list[int]:
     ids: set[int] = set()
     if not change:
         return []
-    marks = ", ".join("?" for _ in change.changed)
-    ids.update(int(r["article_id"]) for r in db.query(
-        f"SELECT DISTINCT article_id FROM org_mentions WHERE org_id IN ({marks})", list(change.changed)))
+    if change.changed:
+        ids.update(int(r["article_id"]) for r in db.query(
+            f"SELECT DISTINCT article_id FROM org_mentions WHERE org_id IN ({in_list(change.changed)})",
+            list(change.changed)))
     for name in change.names:
         words = _query_words(name)
         if not words:
@@ -396,11 +398,11 @@ def relink(db: Database, *, full: bool = False, batch: int = RELINK_BATCH,
     else:
         ids = candidate_articles(db, change)
     linker = registry_linker(orgs)
-    countries = {r["id"]: r["country"] for r in db.query("SELECT id, country FROM sources")}
+    countries = source_countries(db)
     links = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
-        marks = ", ".join("?" for _ in chunk)
+        marks = in_list(chunk)
         rows = db.query(f"SELECT id, title, text, language, source_id FROM articles WHERE id IN ({marks})", chunk)
         items = [(int(r["id"]), article_document(r["title"], r["text"]), r["language"], countries.get(r["source_id"]))
                  for r in rows]
@@ -473,7 +475,7 @@ def orgs_in_articles(db: Database, article_ids: Sequence[int]) -> dict[int, list
     out: dict[int, list[str]] = {}
     for start in range(0, len(article_ids), 500):
         chunk = list(article_ids[start:start + 500])
-        marks = ", ".join("?" for _ in chunk)
+        marks = in_list(chunk)
         for r in db.query(f"SELECT article_id, org_id FROM org_mentions WHERE article_id IN ({marks})"
                           f" ORDER BY article_id, start_offset", chunk):
             ids = out.setdefault(int(r["article_id"]), [])

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from archive.db import Database, iso, parse_iso, utcnow
+from archive.db import Database, in_list, iso, parse_iso, utcnow
 from schemas.config import Source
 from schemas.settings import Settings
 
@@ -25,7 +25,7 @@ def sync_sources(db: Database, sources: Sequence[Source]) -> None:
             [(s.id, s.name, s.country, json.dumps(s.languages), s.group.value, s.model_dump_json(),
               int(s.enabled), now) for s in sources])
         if ids:
-            marks = ", ".join("?" for _ in ids)
+            marks = in_list(ids)
             tx.execute(f"UPDATE sources SET enabled = 0 WHERE id NOT IN ({marks})", ids)
 
 

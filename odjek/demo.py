@@ -42,13 +42,9 @@ def _fresh_start(settings) -> None:
     DEMO_DIR.mkdir(parents=True)
     url = settings.resolved_database_url
     if url.startswith("postgres"):
-        import psycopg
-        from urllib.parse import urlsplit
+        from archive.db import drop_postgres_database
 
-        name = urlsplit(url).path.lstrip("/")
-        admin = urlsplit(url)._replace(path="/postgres").geturl()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_postgres_database(url)
 
 
 def _say(text: str) -> None:
@@ -99,14 +95,11 @@ def _progress(console):
 
 def _check_office_mentions(db, console) -> None:
     """Show that the Directorate is found in both scripts and that no decoy article is flagged."""
-    try:
-        from sampleweb.content import load_articles
-    except ImportError:
-        return
     from archive.articles import office_flags
+    from sampleweb.content import load_articles
 
     rows = office_flags(db)
-    decoys = {a.path for a in load_articles() if getattr(a, "expect", None) and a.expect.decoy}
+    decoys = {a.path for a in load_articles() if a.expect.decoy}
     flagged_scripts = sorted({r["script"] for r in rows if r["office"]})
     flagged_decoys = [r["url"] for r in rows if r["office"] and any(r["url"].endswith(p) for p in decoys)]
     console.print(f"Directorate mentioned in {sum(r['office'] for r in rows)} articles, scripts: "
@@ -114,11 +107,8 @@ def _check_office_mentions(db, console) -> None:
 
 
 def _write_digests(settings, db, today: dt.date, console) -> None:
-    try:
-        from reports.digest import render_digest, send_digest
-    except ImportError as exc:
-        console.print(f"[yellow]digests skipped: {exc}[/]")
-        return
+    from reports.digest import render_digest, send_digest
+
     yesterday = today - dt.timedelta(days=1)
     last_monday = today - dt.timedelta(days=today.weekday() + 7)
     for kind, start in (("daily", yesterday), ("weekly", last_monday)):
@@ -139,10 +129,8 @@ def _import_sample_registry(db) -> None:
 
 
 def _ensure_demo_user(db) -> None:
-    try:
-        from archive.users import ensure_user
-    except ImportError:
-        return
+    from archive.users import ensure_user
+
     ensure_user(db, DEMO_USER, DEMO_PASSWORD, "admin")
 
 

@@ -24,3 +24,23 @@ def test_in_list_selects_the_given_rows_with_quotes_in_values(archive):
     rows = archive.query(f"SELECT id FROM sources WHERE id IN ({in_list(wanted)}) ORDER BY id", wanted)
     assert [r["id"] for r in rows] == wanted
     assert archive.scalar("SELECT COUNT(*) FROM sources") == 3
+
+
+def test_a_postgres_database_is_dropped_with_open_sessions_and_odd_names_are_refused(postgres_admin_url):
+    import psycopg
+
+    from archive.db import BadDatabaseUrl, Database, drop_postgres_database, ensure_postgres_database
+
+    url = postgres_admin_url.rsplit("/", 1)[0] + "/odjek_test_drop_me"
+    ensure_postgres_database(url)
+    held = Database(url)
+    held.query("SELECT 1")  # an open session: the demo drops its store while a server may still hold one
+    try:
+        drop_postgres_database(url)
+    finally:
+        held.close()
+    with psycopg.connect(postgres_admin_url) as conn:
+        assert conn.execute("SELECT 1 FROM pg_database WHERE datname = 'odjek_test_drop_me'").fetchone() is None
+    drop_postgres_database(url)  # dropping what is not there is not an error
+    with pytest.raises(BadDatabaseUrl, match="letters, digits and underscores"):
+        drop_postgres_database(postgres_admin_url.rsplit("/", 1)[0] + '/x"; DROP DATABASE postgres; --')
