@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from archive.db import Database, iso
+from archive.db import Database, in_list, iso
 from nlp.normalize import TOKEN_RE, fold, search_key, search_tokens
 from schemas.records import Label
 
@@ -492,7 +492,7 @@ def query_terms(node: Node | None) -> tuple[frozenset[str], tuple[str, ...]]:
 
 # Filters --------------------------------------------------------------------------------------------
 
-DEFAULT_TIMEZONE = "Europe/Belgrade"  # settings.timezone: the day a press officer reads on the page
+DEFAULT_TIMEZONE = "Europe/Belgrade"  # settings.locale.timezone: the day a press officer reads on the page
 LIST_FILTERS = ("sources", "groups", "languages", "topics", "regions", "countries", "people", "orgs")
 
 
@@ -581,7 +581,7 @@ def _date_or_none(value) -> dt.date | None:
 
 
 def _in_list(column: str, values: Sequence[str]) -> tuple[str, list]:
-    return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
+    return f"{column} IN ({in_list(values)})", list(values)
 
 
 def day_start(day: dt.date, timezone: str) -> str:
@@ -1043,7 +1043,7 @@ def _rows(db: Database, ids: list[int], with_text: bool) -> dict[int, dict]:
         return {}
     extra = ", a.text, a.search_body" if with_text else ""
     rows = db.query(f"SELECT {_HIT_COLUMNS}{extra} FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
-                    f" LEFT JOIN clusters c ON c.id = a.cluster_id WHERE a.id IN ({', '.join('?' for _ in ids)})",
+                    f" LEFT JOIN clusters c ON c.id = a.cluster_id WHERE a.id IN ({in_list(ids)})",
                     ids)
     return {int(r["id"]): r for r in rows}
 
