@@ -138,7 +138,8 @@ ABLATIONS = {
 
 def ablations(gold: dict[str, dict]) -> list[Tally]:
     """F1 of extract_article with single rules switched off (quality only; time not compared)."""
-    from extract.article import ExtractionOptions, extract_article
+    from extract.article import extract_article
+    from extract.options import ExtractionOptions
 
     tallies = []
     for name, changes in ABLATIONS.items():

@@ -15,107 +15,23 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
-from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
+from extract.dates import parse_local_datetime, published_date, to_utc
 from extract.encoding import decode_html
 from extract.language import detect_language
+from extract.options import DEFAULT_OPTIONS, ExtractionOptions
 from schemas.config import ExtractOverride, Source
 from schemas.records import Article
 
 LOGGER = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class ExtractionOptions:
-    """Every knob of extraction in one place; the defaults are the ones measured in docs/extraction.md."""
-
-    # Reader comments are not the article (and the realweb gold counts them as boilerplate).
-    include_comments: bool = False
-    include_tables: bool = True
-    # trafilatura's precision mode drops more boilerplate but also leads and short paragraphs:
-    # on realweb it lost recall for less precision gained (F1 0.931 vs 0.932 balanced).
-    favor_precision: bool = False
-    # When the first pass finds no text at all: a second pass in recall mode, then trafilatura's baseline
-    # (JSON-LD articleBody, <article>, paragraphs). Not for merely short text: on realweb, retrying short
-    # results only added boilerplate (trafilatura 2.3 already escalates to recall mode internally).
-    recall_retry: bool = True
-    baseline_fallback: bool = True
-    # Put back the standfirst that templates render outside the article container (see recover_lead):
-    # +20 true positives and no false one on realweb. The description's first ``lead_prefix_chars``
-    # characters must be found in a visible text node whose element is at most ``lead_max_chars`` long.
-    recover_lead: bool = True
-    lead_prefix_chars: int = 40
-    lead_max_chars: int = 1500
-    # Cut "related content" tails and drop inline "read also: <headline>" lines (see trim_related).
-    trim_related: bool = True
-    # Whole-line headings that start a block of links to other stories, in the languages Odjek follows.
-    related_headings: tuple[str, ...] = field(default=(
-        r"pro[čc]itajte (?:jo[šs]|i|takođe|takodje)", r"povezane? (?:vesti|vijesti|teme|[čc]lanci)",
-        r"vi[šs]e (?:vesti|vijesti) (?:iz rubrike|o temi)", r"vezane vesti", r"izdvajamo", r"najčitanije",
-        r"preporu[čc]ujemo", r"прочитајте (?:још|и|такође)", r"повезане (?:вести|теме)", r"више вести(?: из рубрике)?",
-        r"издвајамо", r"најчитаније", r"препоручујемо",
-        r"related(?: articles| stories| posts| content| news)?", r"read (?:more|also|next)",
-        r"you (?:may|might) also like", r"more (?:on this (?:story|topic)|stories)", r"most read",
-        r"recommended(?: for you| articles)?",
-        r"(?:auch )?lesen sie auch", r"auch lesen", r"mehr zum thema", r"weitere (?:beiträge|artikel|meldungen)(?: .{0,40})?",
-        r"empfohlene (?:beiträge|artikel)", r"das könnte sie (?:auch )?interessieren", r"schon gelesen\??",
-        r"ähnliche (?:beiträge|artikel)", r"verwandte (?:beiträge|artikel)",
-        r"читайте (?:также|ещё|еще)", r"по теме", r"похожие (?:новости|статьи)", r"смотрите также",
-        r"(?:à )?lire aussi", r"sur le même sujet", r"articles? similaires",
-        r"(?:notas|noticias) relacionadas", r"contenido relacionado", r"(?:le|te) puede interesar",
-        r"lea también", r"leggi anche", r"articoli correlati"))
-    # The heading must come after this share of the text's lines (a tail, not a sub-heading up front).
-    related_min_position: float = 0.5
-    # Lines that start with one of these and a colon or » and are short are "read also" links, dropped.
-    read_also_markers: tuple[str, ...] = field(default=(
-        r"pro[čc]itajte (?:jo[šs]|i|takođe)", r"прочитајте (?:још|и|такође)", r"vezano", r"povezano",
-        r"(?:auch )?lesen sie (?:auch|hier)", r"auch lesen", r"read (?:also|more)", r"see also",
-        r"(?:à )?lire aussi", r"(?:le|te) puede interesar", r"lea también", r"читайте (?:также|ещё|еще)",
-        r"leggi anche"))
-    read_also_max_chars: int = 200
-    # Below this many characters of main text a page is ``too_short`` (a Serbian news brief is ~300).
-    min_text_chars: int = 200
-    # Larger bodies are not parsed at all (``too_large``); fetching already caps pages at 5 MB.
-    max_body_bytes: int = 8_000_000
-    # htmldate's extensive search scans the whole text for date-like strings: slow, and on news pages
-    # the meta, JSON-LD, <time> and URL dates of the quick search find the date.
-    extensive_date_search: bool = False
-    # Search the page body for a byline when meta/JSON-LD name no author: trafilatura's author XPaths
-    # over a copy of the tree cost ~5 ms a page (a fifth of the budget), so off by default.
-    author_from_body: bool = False
-    # Dates without a zone (and date-only values, taken at midnight) are local time of the outlet.
-    local_timezone: str = "Europe/Belgrade"
-    # Characters of text given to the language detector (enough for a stable answer, fast).
-    language_sample_chars: int = 1500
-    # Not-article rules (see classify_page): a gallery has at least this many images and too little text.
-    gallery_min_images: int = 6
-    # An index page is not typed as an article, has less main text than this, and either a section-like
-    # URL (root, /tag/, /category/, one plain word) or at least ``index_min_teasers`` <article> teasers.
-    index_max_chars: int = 2000
-    index_min_teasers: int = 6
-    # At an article-like URL (an id, a date or a long slug), teasers make a list only when the page's own text
-    # is shorter than this: a story followed by related-story teasers is still a story (issue 14: a news
-    # article with 18 teaser <article>s and 1,600 characters of text was marked index_page).
-    index_teaser_max_chars: int = 600
-    # Up to this much text, a page that talks about cookies/consent or errors is a wall or an error page.
-    wall_max_chars: int = 1500
-    error_patterns: tuple[str, ...] = field(default=(
-        r"\b404\b", r"\b410\b", r"not found", r"page (?:does not|doesn't) exist", r"internal server error",
-        r"service unavailable", r"nije pronađen", r"stranica ne postoji", r"није пронађен",
-        r"страница не постоји", r"nicht gefunden", r"не найден"))
-    cookie_patterns: tuple[str, ...] = field(default=(
-        r"cookie", r"kolačić", r"колачић", r"consent", r"saglasnost", r"сагласност", r"zustimm",
-        r"einwillig", r"согласи", r"privacy settings", r"podešavanja privatnosti"))
-
-
-DEFAULT_OPTIONS = ExtractionOptions()
-
-_URL_GALLERY_RE = re.compile(r"/(?:galerij[ae]|галериј[ае]|gallery|galerie|foto|photos?|фото)(?:/|-|$)", re.I)
+_URL_GALLERY_RE = re.compile(r"/(?:galerij[ae]|галериј[ае]|gallery|galerie|foto|photos?|фото)(?:/|-|$)", re.IGNORECASE)
 _VIDEO_XPATH = ("//video | //iframe[contains(@src, 'youtube') or contains(@src, 'vimeo') or "
                 "contains(@src, 'dailymotion') or contains(@src, 'player')]")
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
@@ -149,7 +65,7 @@ def extract_article(body: bytes, url: str, *, headers: Mapping[str, str] | None 
     source_id = source.id if source is not None else ""
     try:
         return _extract(body, url, headers, source, options, listed_as_article)
-    except Exception as exc:  # noqa: BLE001 — the contract: one bad page never stops a batch
+    except Exception as exc:
         LOGGER.exception("extraction failed for %s (source %s)", url, source_id or "-")
         return not_article(url, source_id, f"extraction_error: {type(exc).__name__}: {exc}"[:300])
 
@@ -303,7 +219,12 @@ def _trafilatura_text(tree: HtmlElement, url: str, options: ExtractionOptions, *
 
 def read_metadata(tree: HtmlElement, url: str, options: ExtractionOptions) -> PageMeta:
     """Title, author, description, site name, canonical URL, date and page type from the raw tree."""
-    from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title
+    from trafilatura.metadata import (
+        examine_meta,
+        extract_author,
+        extract_meta_json,
+        extract_title,
+    )
 
     found = examine_meta(tree)
     if found.author and " " not in found.author:
@@ -406,113 +327,6 @@ def page_type(tree: HtmlElement, items: list[dict]) -> str | None:
     return None
 
 
-# Machine-readable publication timestamps, most specific first.
-_TIMESTAMP_XPATHS = (
-    "//meta[@property='article:published_time' or @name='article:published_time'][@content]/@content",
-    "//meta[@itemprop='datePublished'][@content]/@content",
-    "//*[@itemprop='datePublished'][@datetime]/@datetime",
-    "//time[@pubdate][@datetime]/@datetime",
-)
-
-
-def declared_timestamp(tree: HtmlElement, items: list[dict], local_timezone: str) -> dt.datetime | None:
-    """A publication timestamp with a time of day, from meta, microdata, JSON-LD or <time pubdate>."""
-    candidates = [str(v) for xpath in _TIMESTAMP_XPATHS for v in tree.xpath(xpath)[:1]]
-    candidates += [str(item["datePublished"]) for item in items if isinstance(item.get("datePublished"), str)]
-    for raw in candidates:
-        raw = raw.strip()
-        if len(raw) <= 10:
-            continue  # a bare date: htmldate's answer is as good
-        parsed = to_utc(raw, local_timezone) or _rfc2822(raw)
-        if parsed is not None:
-            return parsed
-    return None
-
-
-def _rfc2822(raw: str) -> dt.datetime | None:
-    """'Wed, 04 May 2022 02:41:00 GMT' as an aware UTC datetime, or None."""
-    from email.utils import parsedate_to_datetime
-
-    try:
-        parsed = parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(dt.timezone.utc)
-
-
-# <time datetime> elements that probably date the article itself (weaker than the declared timestamps:
-# used only when they agree with htmldate's day).
-_TIME_ELEMENT_XPATH = ("//article//time[@datetime] | //time[@datetime][contains(@class, 'publish') or "
-                       "contains(@class, 'date') or contains(@class, 'time')]")
-# Colon only: with a dot, "16.03" of "16.03.2026" would read as a time.
-_CLOCK_RE = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
-
-
-def published_date(tree: HtmlElement, url: str, items: list[dict], options: ExtractionOptions) -> dt.datetime | None:
-    """Publication date: the page's declared timestamp when plausible, else htmldate's (original date first)
-    refined to a time of day from the article's <time> element or its visible date line; UTC."""
-    precise = declared_timestamp(tree, items, options.local_timezone)
-    if precise is not None and _plausible(precise):
-        # A machine-readable publication time is what htmldate would pick too, with the time of day
-        # that htmldate often drops (it answers with the URL's date); skipping it saves ~2 ms a page.
-        return precise
-    from htmldate import find_date
-
-    found = find_date(tree, extensive_search=options.extensive_date_search, original_date=True,
-                      outputformat="%Y-%m-%dT%H:%M:%S%z", url=url)
-    dated = to_utc(found, options.local_timezone) if found else None
-    for raw in tree.xpath(_TIME_ELEMENT_XPATH)[:3]:
-        candidate = to_utc(str(raw.get("datetime", "")), options.local_timezone)
-        if candidate is not None and _plausible(candidate) and len(raw.get("datetime", "")) > 10 and (
-                dated is None or abs(candidate - dated) <= dt.timedelta(days=1)):
-            return candidate
-    if found and found.endswith("T00:00:00") and dated is not None:
-        return _visible_time(tree, dated, options.local_timezone) or dated
-    return dated
-
-
-def _visible_time(tree: HtmlElement, day_utc: dt.datetime, local_timezone: str) -> dt.datetime | None:
-    """The time of day printed next to the publication day ("10.03.2026. 16:00", "10. März 2026, 16:00 Uhr")."""
-    local_day = day_utc.astimezone(_zone(local_timezone))
-    year, day = str(local_day.year), local_day.day
-    day_re = re.compile(rf"(?<!\d)0?{day}(?!\d)")
-    nodes = tree.xpath(f"//body//text()[contains(., '{year}')][not(ancestor::script) and not(ancestor::style)]")
-    for node in nodes[:40]:
-        line = str(node)
-        if len(line) > 80:
-            continue
-        clock = _CLOCK_RE.search(line.replace(year, " "))
-        if clock and day_re.search(line.replace(year, " ")[:clock.start()] or line):
-            local = local_day.replace(hour=int(clock.group(1)), minute=int(clock.group(2)))
-            return local.astimezone(dt.timezone.utc)
-    return None
-
-
-def _plausible(moment: dt.datetime) -> bool:
-    """Between the early web and tomorrow (CMS placeholders like 0001-01-01 or 2099 are not dates)."""
-    now = dt.datetime.now(dt.timezone.utc)
-    return dt.datetime(1995, 1, 1, tzinfo=dt.timezone.utc) <= moment <= now + dt.timedelta(days=1)
-
-
-def to_utc(value: str, local_timezone: str) -> dt.datetime | None:
-    """Parse an ISO date or datetime; naive values are taken in ``local_timezone``; result in UTC."""
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_zone(local_timezone))
-    return parsed.astimezone(dt.timezone.utc)
-
-
-@lru_cache(maxsize=8)
-def _zone(name: str) -> ZoneInfo:
-    """A cached ZoneInfo."""
-    return ZoneInfo(name)
-
-
 # --- per-outlet overrides -----------------------------------------------------------------------
 
 
@@ -551,23 +365,6 @@ def _block_text(node) -> str:
             br.tail = "\n" + (br.tail or "")
         lines = [" ".join(line.split()) for line in node.text_content().split("\n")]
     return "\n".join(line for line in lines if line)
-
-
-_LOCAL_DATE_RE = re.compile(
-    r"(?P<d>\d{1,2})\.\s*(?P<m>\d{1,2})\.\s*(?P<y>\d{4})\.?(?:\D{0,8}?(?P<H>\d{1,2})[:.](?P<M>\d{2}))?")
-
-
-def parse_local_datetime(raw: str, local_timezone: str) -> dt.datetime | None:
-    """'14.03.2025. u 10:15' (the D.M.YYYY[. HH:MM] of Serbian and German pages) in local time, as UTC."""
-    match = _LOCAL_DATE_RE.search(raw)
-    if not match:
-        return None
-    try:
-        local = dt.datetime(int(match["y"]), int(match["m"]), int(match["d"]),
-                            int(match["H"] or 0), int(match["M"] or 0), tzinfo=_zone(local_timezone))
-    except ValueError:
-        return None
-    return local.astimezone(dt.timezone.utc)
 
 
 def apply_override(tree: HtmlElement, override: ExtractOverride, meta: PageMeta, url: str,
@@ -703,7 +500,7 @@ def _clearly_a_list(tree: HtmlElement, text: str, url: str, options: ExtractionO
 _SECTION_WORDS = {"tag", "tags", "category", "categories", "kategorija", "kategorije", "rubrika", "rubrike", "tema",
                   "teme", "topic", "topics", "archive", "arhiva", "page", "strana", "stranica", "section", "sekcija",
                   "рубрика", "тема", "теме", "архива", "категорија", "страна"}
-_PAGE_QUERY_RE = re.compile(r"(?:^|&)(?:page|strana|offset)=\d+", re.I)
+_PAGE_QUERY_RE = re.compile(r"(?:^|&)(?:page|strana|offset)=\d+", re.IGNORECASE)
 
 
 def section_like_url(url: str) -> bool:

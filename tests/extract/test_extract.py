@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from extract.article import (DEFAULT_OPTIONS, ExtractionOptions, extract_article, parse_local_datetime,
-                              section_like_url)
+from extract.article import extract_article, section_like_url
+from extract.dates import parse_local_datetime
+from extract.options import DEFAULT_OPTIONS, ExtractionOptions
 from schemas.config import Source
 from tests.conftest import require
 
@@ -95,7 +96,7 @@ def test_override_fixes_what_the_generic_extractor_gets_wrong():
     assert any(phrase in generic.text for phrase in expected["without"])
     fixed, _ = extract_fixture("override-vesti-dana")
     assert fixed.title == expected["title"]
-    assert fixed.published == dt.datetime(2025, 3, 14, 9, 15, tzinfo=dt.timezone.utc)
+    assert fixed.published == dt.datetime(2025, 3, 14, 9, 15, tzinfo=dt.UTC)
     assert "bez prethodne prijave" in fixed.text
     assert not any(phrase in fixed.text for phrase in expected["without"])
 
@@ -148,7 +149,7 @@ def test_cyrillic_serbian_is_sr_even_for_a_croatian_configured_outlet():
     b"<html><head><meta charset='utf-16'></head><body><p>" + b"lying utf-16 declaration " * 30 + b"</p></body></html>",
     b"<html>" + b"<div>" * 5000 + b"deep" + b"</div>" * 5000 + b"</html>",
     b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj",
-    "<html><body><p>text with NUL \x00 and controls \x07</p></body></html>".encode() * 30,
+    b"<html><body><p>text with NUL \x00 and controls \x07</p></body></html>" * 30,
 ])
 def test_never_raises_on_bad_input(body):
     article = extract_article(body, "https://example.org/x")
@@ -225,8 +226,8 @@ def test_section_like_urls(url, section):
 
 def test_local_dates_are_read_in_the_outlet_timezone():
     assert parse_local_datetime("14.03.2025. u 10:15", "Europe/Belgrade") == dt.datetime(
-        2025, 3, 14, 9, 15, tzinfo=dt.timezone.utc)
-    assert parse_local_datetime("1.7.2025", "Europe/Belgrade") == dt.datetime(2025, 6, 30, 22, 0, tzinfo=dt.timezone.utc)
+        2025, 3, 14, 9, 15, tzinfo=dt.UTC)
+    assert parse_local_datetime("1.7.2025", "Europe/Belgrade") == dt.datetime(2025, 6, 30, 22, 0, tzinfo=dt.UTC)
     assert parse_local_datetime("no date here", "Europe/Belgrade") is None
     assert parse_local_datetime("31.02.2025", "Europe/Belgrade") is None
 
@@ -361,7 +362,7 @@ def test_fallbacks_run_only_when_the_first_pass_finds_nothing(monkeypatch):
         return "" if not recall else real(tree, url, options, recall=True)
 
     monkeypatch.setattr(module, "_trafilatura_text", first_pass_empty)
-    article, expected = extract_fixture("en-article")
+    article, _expected = extract_fixture("en-article")
     assert calls == [False, True]
     assert "more than 1,200 emigrants" in article.text
 
@@ -383,7 +384,7 @@ def test_placeholder_timestamp_falls_back_to_htmldate():
             f"<body><article><h1>Praznik u Trstu</h1>{paragraphs}</article></body></html>").encode()
     article = extract_article(body, "https://v.example/2024/05/06/praznik-u-trstu")
     # The URL's date, taken at midnight Belgrade time (UTC+2 in May).
-    assert article.published == dt.datetime(2024, 5, 5, 22, 0, tzinfo=dt.timezone.utc)
+    assert article.published == dt.datetime(2024, 5, 5, 22, 0, tzinfo=dt.UTC)
 
 
 def test_docs_describe_every_option():
@@ -399,7 +400,6 @@ def test_docs_describe_every_option():
 def sample_web(tmp_path_factory):
     """The sample news web on loopback, with a sources file for its live addresses."""
     from sampleweb.server import SampleWeb
-
     from schemas.config import load_sources
 
     with SampleWeb(port=0) as web:
@@ -431,7 +431,7 @@ def test_every_sample_web_article_is_extracted_right(sample_web):
             "clean": not any(bad in article.text for bad in ("\ufffd", "Ã", "Ð")),
         }
         wanted = {"is_article": True, "title": sample.title, "language": sample.language, "script": sample.script,
-                  "published": sample.published.astimezone(dt.timezone.utc).replace(second=0, microsecond=0),
+                  "published": sample.published.astimezone(dt.UTC).replace(second=0, microsecond=0),
                   "paragraphs": True, "lead": True, "clean": True}
         problems += [f"{url}: {key} {found[key]!r} != {wanted[key]!r}" for key in wanted if found[key] != wanted[key]]
     assert len(web.articles) > 100

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from archive.frontier import add_urls, claim
-from extract.article import extract_article
 from crawlers.sitemaps import parse_sitemap
+from extract.article import extract_article
 from schemas.records import DiscoveredUrl, FrontierState
 
 BRIEF = ("Управа за сарадњу с дијаспором и Србима у региону најавила је конкурс за удружења из дијаспоре. "
