@@ -183,10 +183,7 @@ def database_size(db: Database) -> int | None:
 
 
 def last_digests_sent(db: Database) -> list[dict]:
-    """HOOK for the digest engineer: the last delivered digest per kind (kind, period, sent_at, recipients).
-
-    Reads the ``sends`` table of the core schema; refine here when digests record more.
-    """
+    """The last delivered digest per kind (kind, period, sent_at, recipients), from the ``sends`` table."""
     rows = db.query("SELECT kind, period, MAX(sent_at) AS sent_at, COUNT(*) AS recipients FROM sends"
                     " WHERE state = 'sent' AND kind LIKE 'digest:%' GROUP BY kind, period ORDER BY kind, period")
     latest: dict[str, dict] = {}

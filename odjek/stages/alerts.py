@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import importlib.util
 import logging
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -149,9 +148,6 @@ def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_
 
 def silent_source_alert(settings: Settings, db: Database, now: dt.datetime) -> str:
     """Mail operators the enabled sources that archive.health flags as silent; returns what happened."""
-    if importlib.util.find_spec("archive.health") is None:
-        LOGGER.warning("archive.health is not available: the silent-source alert is skipped")
-        return "skipped: archive.health not available"
     from archive.health import source_health
 
     silent = [h for h in source_health(db, settings, now) if h.enabled and h.flagged]
