@@ -6,11 +6,12 @@ PY := $(VENV)/bin/python
 UV := .tools/bin/uv
 SERVE ?= 1
 
-.PHONY: demo test eval bench bench-search-1m lock clean help
+.PHONY: demo test lint eval bench bench-search-1m lock clean help
 
 help:
 	@echo "make demo   run the whole pipeline on the bundled sample web, then serve the search UI (SERVE=0: don't serve)"
 	@echo "make test   run the test suite"
+	@echo "make lint   ruff check (rules in pyproject.toml)"
 	@echo "make eval   tagging evaluation: precision, recall, F1 per label"
 	@echo "make bench  run the benchmarks and rewrite docs/benchmarks.md"
 	@echo "make bench-search-1m  search at 1,000,000 articles (archive kept under var/bench/; first run builds it, ~1 h)"
@@ -35,6 +36,9 @@ demo: $(VENV)/.synced
 
 test: $(VENV)/.synced-all
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
 
 eval: $(VENV)/.synced
 	$(PY) -m nlp.evaluate

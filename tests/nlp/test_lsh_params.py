@@ -13,8 +13,8 @@ def _reference(threshold: float, num_perm: int, fp_weight: float, fn_weight: flo
     best, best_error = (0, 0), float("inf")
     for b in range(1, num_perm + 1):
         for r in range(1, num_perm // b + 1):
-            false_pos = quad(lambda s: 1 - (1 - s**r) ** b, 0.0, threshold)[0]
-            false_neg = quad(lambda s: (1 - s**r) ** b, threshold, 1.0)[0]
+            false_pos = quad(lambda s, b=b, r=r: 1 - (1 - s**r) ** b, 0.0, threshold)[0]
+            false_neg = quad(lambda s, b=b, r=r: (1 - s**r) ** b, threshold, 1.0)[0]
             error = fp_weight * false_pos + fn_weight * false_neg
             if error < best_error:
                 best, best_error = (b, r), error
