@@ -6,49 +6,30 @@ selectors in ``config/sources.yaml`` (``Source.extract``) that are applied inste
 not articles (index pages, galleries, videos, cookie walls, error pages) are kept with a reason.
 
 ``extract_article`` never raises: any failure becomes ``is_article=False`` with a reason.
+This module holds the sequence, the main text and the per-outlet overrides; ``metadata``, ``dates``,
+``rules`` (not-article), ``encoding`` and ``language`` each hold one step.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from extract.dates import parse_local_datetime, published_date, to_utc
+from extract.dates import parse_local_datetime, to_utc
 from extract.encoding import decode_html
 from extract.language import detect_language
+from extract.metadata import PageMeta, read_metadata
 from extract.options import DEFAULT_OPTIONS, ExtractionOptions
+from extract.rules import classify_page
 from schemas.config import ExtractOverride, Source
 from schemas.records import Article
 
 LOGGER = logging.getLogger(__name__)
-
-
-_URL_GALLERY_RE = re.compile(r"/(?:galerij[ae]|галериј[ае]|gallery|galerie|foto|photos?|фото)(?:/|-|$)", re.IGNORECASE)
-_VIDEO_XPATH = ("//video | //iframe[contains(@src, 'youtube') or contains(@src, 'vimeo') or "
-                "contains(@src, 'dailymotion') or contains(@src, 'player')]")
-_ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
-                  "opinionnewsarticle", "report", "scholarlyarticle", "techarticle", "liveblogposting"}
-
-
-@dataclass(slots=True)
-class PageMeta:
-    """Metadata read from the raw tree before the main-text extraction."""
-
-    title: str | None = None
-    author: str | None = None
-    description: str | None = None
-    site_name: str | None = None
-    canonical_url: str | None = None
-    published: dt.datetime | None = None
-    page_type: str | None = None  # og:type or JSON-LD @type, lowercased
 
 
 # --- public API ---------------------------------------------------------------------------------
@@ -214,119 +195,6 @@ def _trafilatura_text(tree: HtmlElement, url: str, options: ExtractionOptions, *
     return (document.text or "").strip() if document is not None else ""
 
 
-# --- metadata -----------------------------------------------------------------------------------
-
-
-def read_metadata(tree: HtmlElement, url: str, options: ExtractionOptions) -> PageMeta:
-    """Title, author, description, site name, canonical URL, date and page type from the raw tree."""
-    from trafilatura.metadata import (
-        examine_meta,
-        extract_author,
-        extract_meta_json,
-        extract_title,
-    )
-
-    found = examine_meta(tree)
-    if found.author and " " not in found.author:
-        found.author = None  # single tokens in author meta are handles or site names, not bylines
-    try:
-        found = extract_meta_json(tree, found)
-    except Exception as exc:  # noqa: BLE001 — trafilatura's JSON-LD parser trips on odd markup
-        LOGGER.debug("JSON-LD metadata unreadable on %s: %s", url, exc)
-    title = found.title or extract_title(tree)
-    author = found.author
-    if not author and options.author_from_body:
-        author = extract_author(tree)
-    site_name = (found.sitename or "").lstrip("@") or None
-    items = jsonld_items(tree)
-    title = strip_site_name(_clean(title), site_name, url)
-    return PageMeta(title=title, author=_clean(author), description=_clean(found.description),
-                    site_name=_clean(site_name), canonical_url=canonical_url(tree, url),
-                    published=published_date(tree, url, items, options), page_type=page_type(tree, items))
-
-
-_TITLE_SEPARATOR_RE = re.compile(r"\s+[|–—·•»-]{1,2}\s+")  # not ":", common inside headlines
-
-
-def strip_site_name(title: str | None, site_name: str | None, url: str) -> str | None:
-    """'Headline | Site' → 'Headline': drop a leading or trailing title part naming the site or its host."""
-    if not title:
-        return title
-    parts = _TITLE_SEPARATOR_RE.split(title)
-    if len(parts) < 2:
-        return title
-    host = _squash((urlsplit(url or "").hostname or "").removeprefix("www."))
-    names = {_squash(site_name or "")} - {""}
-
-    def names_site(part: str) -> bool:
-        key = _squash(part)
-        return bool(key) and (key in names or (len(key) >= 4 and key in host))
-
-    if names_site(parts[-1]):
-        return title[:title.rfind(parts[-1])].rstrip(" |–—·•»-") or title
-    if names_site(parts[0]):
-        return title[len(parts[0]):].lstrip(" |–—·•»-") or title
-    return title
-
-
-def _squash(text: str) -> str:
-    """Lowercase letters and digits only ('EL DEBER' and 'eldeber.com.bo' compare)."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-def _clean(value: str | None) -> str | None:
-    """Whitespace-collapsed string, or None when empty."""
-    if not value:
-        return None
-    value = " ".join(str(value).split())
-    return value or None
-
-
-def canonical_url(tree: HtmlElement, url: str) -> str | None:
-    """Absolute URL from <link rel=canonical>, else og:url; None when neither is an http(s) URL."""
-    candidates = tree.xpath("//link[@rel and @href][translate(@rel, 'CANONICAL', 'canonical')='canonical']/@href")
-    candidates += tree.xpath("//meta[@property='og:url' or @name='og:url'][@content]/@content")
-    for candidate in candidates:
-        absolute = urljoin(url or "", str(candidate).strip())
-        parts = urlsplit(absolute)
-        if parts.scheme in ("http", "https") and parts.netloc:
-            return absolute
-    return None
-
-
-def jsonld_items(tree: HtmlElement) -> list[dict]:
-    """The objects of the page's JSON-LD blocks (top level, lists and @graph), unreadable blocks skipped."""
-    items: list[dict] = []
-    for raw in tree.xpath("//script[@type='application/ld+json']/text()")[:8]:
-        try:
-            data = json.loads(str(raw))
-        except ValueError:
-            continue
-        for item in data if isinstance(data, list) else [data]:
-            if not isinstance(item, dict):
-                continue
-            graph = item.get("@graph")
-            if isinstance(graph, list):
-                items.extend(g for g in graph if isinstance(g, dict))
-            else:
-                items.append(item)
-    return items
-
-
-def page_type(tree: HtmlElement, items: list[dict]) -> str | None:
-    """og:type or the first JSON-LD @type that is not the site's own, lowercased (``article``, ``website`` …)."""
-    og = tree.xpath("//meta[@property='og:type'][@content]/@content")
-    if og:
-        return str(og[0]).strip().lower() or None
-    for item in items:
-        kind = item.get("@type")
-        if isinstance(kind, list):
-            kind = kind[0] if kind else None
-        if isinstance(kind, str) and kind.lower() not in {"organization", "breadcrumblist", "website", "webpage"}:
-            return kind.lower()
-    return None
-
-
 # --- per-outlet overrides -----------------------------------------------------------------------
 
 
@@ -413,108 +281,3 @@ def _override_date(tree: HtmlElement, selector: str, url: str, options: Extracti
 def _escape(text: str) -> str:
     """Minimal HTML escaping for text wrapped into a snippet document."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-# --- is it an article? --------------------------------------------------------------------------
-
-
-def classify_page(tree: HtmlElement, text: str, meta: PageMeta, url: str, options: ExtractionOptions,
-                  *, listed_as_article: bool = False) -> str | None:
-    """Why this page is not an article (error_page, cookie_wall, no_text, gallery, video, index_page,
-    too_short), or None for an article.
-
-    A page a feed or news sitemap listed is taken at its word unless clearly otherwise: error pages,
-    walls, galleries and videos keep their rules, a list must show both signs (section-like URL *and*
-    teasers), and short text is a news brief, not ``too_short`` (issue 14: one-word slugs with a short
-    text were marked index pages although the feed listed them).
-    """
-    short = len(text) < options.min_text_chars
-    if len(text) <= options.wall_max_chars:
-        head = " ".join(filter(None, [meta.title, *tree.xpath("//h1//text()")[:3]]))
-        if _matches_any(head, options.error_patterns) or (short and _matches_any(text, options.error_patterns)):
-            return "error_page"
-        if _matches_any(text or _visible_text(tree)[:3000], options.cookie_patterns) and (
-                short or _cookie_share(text, options) > 0.3):
-            return "cookie_wall"
-    if not text:
-        return "no_text"
-    typed_article = (meta.page_type or "") in _ARTICLE_TYPES
-    if len(text) < 3 * options.min_text_chars:
-        images = int(tree.xpath("count(//img)"))
-        gallery_url = _URL_GALLERY_RE.search(urlsplit(url or "").path) is not None
-        if (short and images >= options.gallery_min_images) or (gallery_url and images >= 2):
-            return "gallery"
-        if short and tree.xpath(_VIDEO_XPATH):
-            return "video"
-    if listed_as_article:
-        return "index_page" if not typed_article and _clearly_a_list(tree, text, url, options) else None
-    if not typed_article and _looks_like_index(tree, text, url, options):
-        return "index_page"
-    if short:
-        return "too_short"
-    return None
-
-
-@lru_cache(maxsize=64)
-def _compiled(patterns: tuple[str, ...]) -> re.Pattern:
-    """One case-insensitive alternation of the given patterns."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-
-def _matches_any(text: str, patterns: tuple[str, ...]) -> bool:
-    """True when any of the patterns occurs in the text."""
-    return bool(text) and _compiled(patterns).search(text) is not None
-
-
-def _cookie_share(text: str, options: ExtractionOptions) -> float:
-    """Share of the text's lines that talk about cookies or consent."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        return 0.0
-    return sum(1 for line in lines if _matches_any(line, options.cookie_patterns)) / len(lines)
-
-
-def _visible_text(tree: HtmlElement) -> str:
-    """Text of the body without scripts and styles (for pages where extraction found nothing)."""
-    parts = tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
-    return " ".join(" ".join(str(p).split()) for p in parts if str(p).strip())
-
-
-def _looks_like_index(tree: HtmlElement, text: str, url: str, options: ExtractionOptions) -> bool:
-    """A home, section or tag page: little text and a section-like URL, or a list of teaser <article>s."""
-    if len(text) >= options.index_max_chars:
-        return False
-    if section_like_url(url):
-        return True
-    if urlsplit(url or "").netloc and len(text) >= options.index_teaser_max_chars:
-        return False
-    return int(tree.xpath("count(//article)")) >= options.index_min_teasers
-
-
-def _clearly_a_list(tree: HtmlElement, text: str, url: str, options: ExtractionOptions) -> bool:
-    """A list even though a feed called it an article: little text, a section-like URL and teaser <article>s."""
-    return (len(text) < options.index_max_chars and section_like_url(url)
-            and int(tree.xpath("count(//article)")) >= options.index_min_teasers)
-
-
-_SECTION_WORDS = {"tag", "tags", "category", "categories", "kategorija", "kategorije", "rubrika", "rubrike", "tema",
-                  "teme", "topic", "topics", "archive", "arhiva", "page", "strana", "stranica", "section", "sekcija",
-                  "рубрика", "тема", "теме", "архива", "категорија", "страна"}
-_PAGE_QUERY_RE = re.compile(r"(?:^|&)(?:page|strana|offset)=\d+", re.IGNORECASE)
-
-
-def section_like_url(url: str) -> bool:
-    """True for a site root, a tag/category/archive path or a last segment that is a plain word, not a slug."""
-    parts = urlsplit(url or "")
-    if not parts.netloc:
-        return False  # no URL given (a saved file): judge by structure alone
-    segments = [seg for seg in parts.path.split("/") if seg]
-    if _PAGE_QUERY_RE.search(parts.query) or any(seg.lower() in _SECTION_WORDS for seg in segments):
-        return True
-    # Article URLs carry an id or a date (digits, in the path or the query) or a slug of several words.
-    if any(ch.isdigit() for ch in parts.path + parts.query):
-        return False
-    if not segments:
-        return True
-    last = re.sub(r"\.(?:s?html?|php|aspx?|jsp|cms)$", "", segments[-1].lower())
-    return len(re.findall(r"[-_+]", last)) < 2

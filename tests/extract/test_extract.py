@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from extract.article import extract_article, section_like_url
+from extract.article import extract_article
 from extract.dates import parse_local_datetime
 from extract.options import DEFAULT_OPTIONS, ExtractionOptions
+from extract.rules import section_like_url
 from schemas.config import Source
 from tests.conftest import require
 
@@ -478,6 +479,6 @@ def test_cli_source_option_applies_the_outlet_override(tmp_path, monkeypatch):
     (None, "Site", "https://x.example/", None),
 ])
 def test_site_name_is_stripped_from_titles(title, site, url, expected):
-    from extract.article import strip_site_name
+    from extract.metadata import strip_site_name
 
     assert strip_site_name(title, site, url) == expected
