@@ -80,3 +80,13 @@ def test_odjek_extract_loads_extraction_only():
     assert report["code"] == 0
     assert json.loads(done.stdout.splitlines()[0])["file"] == str(page)
     assert report["loaded"] == []
+
+
+def test_every_module_in_the_readme_stage_table_exists():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Where each stage lives", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| stage")]
+    assert len(rows) >= 10
+    paths = {p for row in rows for p in re.findall(r"`((?:[a-z_]+/)+[a-z_]*\.?[a-z]*)`", row)}
+    docs = {p for row in rows for p in re.findall(r"\]\((docs/[a-z-]+\.md)\)", row)}
+    assert [p for p in sorted(paths | docs) if not (REPO_ROOT / p).exists()] == []
