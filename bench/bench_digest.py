@@ -17,14 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from schemas.taxonomy import load_taxonomy
+
 DAY = dt.date(2026, 3, 16)  # a Monday: the daily digest's day and the first day of the weekly digest's week
 TZ = "Europe/Belgrade"
 FULL = {"daily_articles": 5_000, "week_articles": 30_000}
 QUICK = {"daily_articles": 1_000, "week_articles": 6_000}
 GROUPS = ("domestic", "domestic", "regional", "diaspora", "foreign")
-TOPICS = ("voting_abroad", "return_migration", "serbs_in_region", "diaspora_bodies", "diaspora_organizations",
-          "language_culture_education", "economy_remittances", "status_consular", "information_media")
-REGIONS = ("region", "europe_russia", "overseas_far_east")
+TOPICS = load_taxonomy().topics  # schemas/taxonomy.yaml, in its order (the draws stay the same)
+REGIONS = load_taxonomy().regions
 TITLES = ("Управа за дијаспору најавила нови конкурс за удружења у {c}",
           "Srbi u {c} traže više časova dopunske nastave",
           "Glasanje u inostranstvu: u {c} otvoreno {n} biračkih mesta",

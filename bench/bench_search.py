@@ -27,12 +27,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from schemas.taxonomy import load_taxonomy
+
 FULL_SIZE = 200_000
 QUICK_SIZE = 20_000
 ROUNDS = 5
 BATCH = 2000
-TOPICS = ("voting_abroad", "return_migration", "serbs_in_region", "diaspora_bodies", "diaspora_organizations",
-          "language_culture_education", "economy_remittances", "status_consular", "information_media")
+TOPICS = load_taxonomy().topics  # schemas/taxonomy.yaml, in its order (the draws stay the same)
 
 # (query, filters): words, phrases, exclusion, OR, prefix, both scripts, with and without filters.
 QUERIES = [

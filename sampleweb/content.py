@@ -21,16 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from nlp.normalize import fold, script_of
 from sampleweb.clock import demo_datetime
+from schemas.taxonomy import load_taxonomy
 
 SAMPLEWEB_DIR = Path(__file__).resolve().parent
 OUTLETS_FILE = SAMPLEWEB_DIR / "outlets.yaml"
 ARTICLES_DIR = SAMPLEWEB_DIR / "articles"
 
-TOPICS = {
-    "voting_abroad", "return_migration", "serbs_in_region", "diaspora_bodies", "diaspora_organizations",
-    "language_culture_education", "economy_remittances", "status_consular", "information_media",
-}
-REGIONS = {"region", "europe_russia", "overseas_far_east"}
+TOPICS = set(load_taxonomy().topics)  # schemas/taxonomy.yaml
+REGIONS = set(load_taxonomy().regions)
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 BROKEN_KINDS = {
     "feed_500", "malformed_feed", "redirect_loop", "hanging_page", "huge_page", "robots_disallowed_page",
