@@ -13,12 +13,13 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from schemas.settings import ENV_PREFIX, Settings
 from schemas.config import Source
+from schemas.settings import ENV_PREFIX, Settings
 
 LOGGER = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ def _active(source: dict) -> str:
     path, reason = source.get("active_path"), source.get("active_reason") or ""
     if not path:
         return "–"
-    return path if reason.endswith(": working") or reason.endswith(": not run yet") else f"{path}: {reason[:160]}"
+    return path if reason.endswith((": working", ": not run yet")) else f"{path}: {reason[:160]}"
 
 
 def print_status(report: dict) -> None:
