@@ -8,10 +8,12 @@ Bad usage and bad input end with exit 2 and one line on stderr, never a tracebac
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
 import sqlite3
 import sys
+from pathlib import Path
 
 import click
 
@@ -42,6 +44,22 @@ def command_modules() -> dict[str, str]:
     return {name.rstrip("_"): name for name in names if not name.startswith("_")}
 
 
+def help_from_source(module_name: str) -> str | None:
+    """The docstring of ``command`` in a command module, read from its source without importing it (None when
+    the module does not have the plain ``@click.command``/``@click.group`` shape)."""
+    source = Path(odjek.commands.__path__[0]) / f"{module_name}.py"
+    if not source.is_file():
+        return None
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "command" and len(node.decorator_list) >= 1:
+            first = node.decorator_list[0]
+            plain = (isinstance(first, ast.Call) and isinstance(first.func, ast.Attribute)
+                     and first.func.attr in ("command", "group") and not first.keywords)
+            return ast.get_docstring(node, clean=False) if plain else None
+    return None
+
+
 class OdjekGroup(click.Group):
     """Turns known errors, and configuration or connection errors, into one line on stderr and an exit status
     (2 for those; see odjek.errors for the others). Subcommands load on first use (see the module docstring)."""
@@ -60,6 +78,17 @@ class OdjekGroup(click.Group):
         if command is not None:
             self.add_command(command, cmd_name)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from each module's docstring, so ``odjek --help`` imports no command module."""
+        listed = click.Group(self.name)
+        for name in self.list_commands(ctx):
+            module_name = command_modules().get(name)
+            text = None if name in self.commands or module_name is None else help_from_source(module_name)
+            command = click.Command(name, help=text) if text is not None else self.get_command(ctx, name)
+            if command is not None:
+                listed.add_command(command, name)
+        listed.format_commands(ctx, formatter)
 
     def invoke(self, ctx: click.Context):
         try:

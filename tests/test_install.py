@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -90,3 +92,28 @@ def test_every_module_in_the_readme_stage_table_exists():
     paths = {p for row in rows for p in re.findall(r"`((?:[a-z_]+/)+[a-z_]*\.?[a-z]*)`", row)}
     docs = {p for row in rows for p in re.findall(r"\]\((docs/[a-z-]+\.md)\)", row)}
     assert [p for p in sorted(paths | docs) if not (REPO_ROOT / p).exists()] == []
+
+
+def test_odjek_help_lists_every_command_without_importing_one():
+    probe = (
+        "import sys\n"
+        "from odjek.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('odjek.commands.')), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "200"})
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+    # The listing read from source says what the imported commands would say.
+    from odjek.cli import command_modules
+
+    rows = dict(re.findall(r"^  (\S+) +(.+)$", done.stdout.split("Commands:", 1)[1], re.M))
+    names = command_modules()
+    assert sorted(rows) == sorted(names)
+    # click's limit: the formatter's width (max_content_width 100 less 2) less the name column and spacing
+    limit = 98 - 6 - max(map(len, names))
+    for name, module_name in names.items():
+        command = importlib.import_module(f"odjek.commands.{module_name}").command
+        assert rows[name] == command.get_short_help_str(limit), name
