@@ -35,6 +35,20 @@ def load_digest_file(db: Database, run_id: int, fmt: str) -> tuple[str, bytes] |
     return row["name"], bytes(row["content"])
 
 
+def digest_runs(db: Database, limit: int = 500) -> list[dict]:
+    """The latest digest runs, newest period first (the web UI's digest list)."""
+    return db.query("SELECT id, kind, period_start, period_end, script, html_path, pdf_path, status, created_at"
+                    " FROM digest_runs ORDER BY period_start DESC, id DESC LIMIT ?", (limit,))
+
+
+def recorded_digest_path(db: Database, run_id: int, fmt: str) -> str | None:
+    """The local file path digest_runs recorded for a run's HTML or PDF (None when absent)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown digest file format {fmt!r}; known: {', '.join(FORMATS)}")
+    row = db.one(f"SELECT {fmt}_path AS path FROM digest_runs WHERE id = ?", (run_id,))
+    return row["path"] if row else None
+
+
 def restore_digest_files(db: Database, run_id: int, paths: dict[str, str | None]) -> list[Path]:
     """Write stored files back to their recorded local paths where missing (a worker that did not render)."""
     restored = []

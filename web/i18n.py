@@ -83,13 +83,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "mentions": ("Помињања", "Mentions"),
     "siblings": ("Иста вест у другим медијима", "The same story elsewhere"),
     "no_siblings": ("Нема других медија са овом вешћу.", "No other outlet carried this story."),
-    "clusters_unavailable": ("Груписање вести још није доступно.", "Story clustering is not available yet."),
     "published": ("Објављено", "Published"),
     "outlet": ("Медиј", "Outlet"),
     "language": ("Језик", "Language"),
     "back_to_search": ("Назад на претрагу", "Back to search"),
-    "health_unavailable": ("Преглед здравља извора још није доступан; приказан је број чланака по извору.",
-                           "The source health view is not available yet; showing articles per source."),
     "articles": ("Чланака", "Articles"),
     "last_article": ("Последњи чланак", "Last article"),
     "group": ("Група", "Group"),
@@ -113,7 +110,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "csrf_failed": ("Образац је истекао или није с ове стране; покушајте поново.",
                     "The form expired or did not come from this site; please try again."),
     "menu": ("Мени", "Menu"),
-    # Digest review (reports.review_web).
+    # Digest review (web.routers.review).
     "review_intro": ("Прегледи који чекају уређивање су на врху; пре слања их можете прегледати, изоставити или издвојити чланке и додати напомену.",
                      "Digests waiting for review come first; before sending you can preview them, exclude or pin articles and add a note."),
     "script": ("Писмо", "Script"),

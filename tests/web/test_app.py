@@ -9,8 +9,8 @@ import pytest
 
 from archive.users import FREE_FAILURES, audit_entries
 from tests.web.conftest import PASSWORD, csrf_of, login
-from web.app import safe_next
 from web.export import csv_cell
+from web.routers.auth import safe_next
 
 PAGES = ["/", "/?q=dijaspora", "/saved", "/sources", "/digests", "/export.csv", "/article/1", "/admin"]
 
@@ -210,10 +210,11 @@ def test_javascript_urls_are_never_linked(client, web_db):
 
 
 def test_operators_download_raw_pages(client, web_db, seeded_ids):
+    import datetime as dt
+
     from archive.articles import record_fetched
     from archive.frontier import get_entry
     from schemas.records import RawPage
-    import datetime as dt
 
     article = web_db.one("SELECT id, frontier_id FROM articles WHERE id = ?", (seeded_ids["uprava_cyr"],))
     entry = get_entry(web_db, article["frontier_id"])
@@ -261,7 +262,7 @@ def test_sources_page_shows_source_health(client, web_db, seeded_ids):
     login(client)
     html = client.get("/sources").text
     assert "vesti-dana" in html and "world-news" in html
-    flagged = re.search(r'<tr class="flagged">(.*?)</tr>', html, re.S)
+    flagged = re.search(r'<tr class="flagged">(.*?)</tr>', html, re.DOTALL)
     assert flagged and "vesti-dana" in flagged.group(1) and "HTTP 503 on feed" in flagged.group(1)
 
 

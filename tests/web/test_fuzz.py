@@ -125,13 +125,13 @@ def test_unstorable_input_is_refused_before_any_route(fuzz_client):
 
 
 def test_an_export_that_fails_is_an_error_page_never_an_empty_200(fuzz_client, monkeypatch):
-    import web.app
+    import web.routers.search
 
     def broken(*args, **kwargs):
         raise RuntimeError("the store went away mid-export")
         yield  # a generator, like the real one
 
-    monkeypatch.setattr(web.app, "iter_all", broken)
+    monkeypatch.setattr(web.routers.search, "iter_all", broken)
     for path in ("/export.csv", "/export.xlsx"):
         response = fuzz_client.get(path, params={"q": "dijaspora"})
         assert response.status_code == 500 and response.content, path  # the error page, with a body

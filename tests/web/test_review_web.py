@@ -5,9 +5,15 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.testclient import TestClient
 
 from odjek.settings import Settings
-from reports.digest import NoRecipients, get_review, get_run, release_digest, render_digest
-from reports.review_web import router
+from reports.digest import (
+    NoRecipients,
+    get_review,
+    get_run,
+    release_digest,
+    render_digest,
+)
 from tests.reports.fixture_archive import DAY, build_archive
+from web.routers.review import router
 
 TOKEN = "tok-123"
 

@@ -191,7 +191,7 @@ def test_a_query_matching_too_much_is_charted_over_its_last_month(client, web_db
 
 def test_chart_filters_limit_only_broad_queries_without_a_start_date():
     from archive.search import SearchFilters
-    from web.app import chart_filters
+    from web.filters import chart_filters
 
     today = dt.date(2026, 12, 2)
     plain = SearchFilters(topics=["voting_abroad"])
@@ -303,14 +303,14 @@ def test_export_failing_in_the_archive_is_a_translated_500_not_an_empty_200(web_
                                                                             monkeypatch):
     from fastapi.testclient import TestClient
 
-    import web.app
+    import web.routers.search
     from web.app import create_app
 
     def broken(*args, **kwargs):
         raise RuntimeError("archive unavailable")
         yield  # pragma: no cover
 
-    monkeypatch.setattr(web.app, "iter_all", broken)
+    monkeypatch.setattr(web.routers.search, "iter_all", broken)
     with TestClient(create_app(web_settings, web_db), base_url="http://127.0.0.1",
                     raise_server_exceptions=False) as c:
         login(c)
@@ -323,13 +323,13 @@ def test_export_failing_in_the_archive_is_a_translated_500_not_an_empty_200(web_
 def test_server_error_page_is_translated_with_security_headers(web_settings, web_db, seeded_ids, monkeypatch):
     from fastapi.testclient import TestClient
 
-    import web.app
+    import web.routers.search
     from web.app import create_app
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(web.app, "search", broken)
+    monkeypatch.setattr(web.routers.search, "search", broken)
     with TestClient(create_app(web_settings, web_db), base_url="http://127.0.0.1",
                     raise_server_exceptions=False) as c:
         login(c)

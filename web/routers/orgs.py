@@ -10,18 +10,30 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from html import escape
-from typing import Annotated
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from archive import orgs as registry
 from archive.db import Database, utcnow
+from archive.sources import source_names
+from archive.users import audit
 from schemas.orgs import COLUMNS, OrgRow, OrgType
+from web.deps import (
+    Context,
+    CsrfChecked,
+    Operator,
+    Session,
+    address_of,
+    check_csrf,
+    language_of,
+    render,
+)
+from web.i18n import translate
 
 LOGGER = logging.getLogger(__name__)
 
@@ -74,11 +86,9 @@ def coverage_svg(series: list[tuple[dt.date, int]], title: str, label: Callable[
 
 def article_orgs(db: Database, article_id: int) -> list[dict]:
     """The registered organisations an article names, first mention first, each with the words as written."""
-    from archive.orgs import org_mentions_for, org_names
-
-    names = org_names(db)
+    names = registry.org_names(db)
     found: dict[str, dict] = {}
-    for mention in org_mentions_for(db, [article_id]).get(article_id, []):
+    for mention in registry.org_mentions_for(db, [article_id]).get(article_id, []):
         entry = found.setdefault(mention.org_id, {"id": mention.org_id, "name": names.get(mention.org_id, mention.org_id),
                                                   "written": []})
         if mention.text not in entry["written"]:
@@ -94,104 +104,89 @@ def form_row(form: dict[str, str], org_id: str) -> OrgRow:
     return OrgRow.model_validate({"id": org_id, **data})
 
 
-def router(db: Database, settings, *, session_of, render, check_csrf, audit, address_of, language_of,
-           forbidden: type[Exception]) -> APIRouter:
-    """The /orgs routes, bound to the app's session, rendering and CSRF helpers."""
-    from archive import orgs as registry
-    from archive.sources import source_names
-    from web.i18n import translate
+router = APIRouter()
 
-    api = APIRouter()
-    zone = ZoneInfo(settings.timezone)
 
-    def operator(request: Request):
-        session = session_of(request)
-        if not session.user.is_operator:
-            raise forbidden()
-        return session
+@router.get("/orgs")
+def orgs_page(request: Request, ctx: Context, session: Session):
+    counts = registry.article_counts(ctx.db)
+    return render(request, "orgs.html", session=session, orgs=registry.list_orgs(ctx.db), counts=counts,
+                  saved=request.query_params.get("saved"), deleted=request.query_params.get("deleted") == "1")
 
-    @api.get("/orgs")
-    def orgs_page(request: Request):
-        session = session_of(request)
-        counts = registry.article_counts(db)
-        return render(request, "orgs.html", session=session, orgs=registry.list_orgs(db), counts=counts,
-                      saved=request.query_params.get("saved"), deleted=request.query_params.get("deleted") == "1")
 
-    @api.get("/orgs/new")
-    def org_new(request: Request):
-        session = operator(request)
-        return render(request, "org_edit.html", session=session, org_id="", values={}, errors=[], types=list(OrgType),
-                      new=True)
+@router.get("/orgs/new")
+def org_new(request: Request, session: Operator):
+    return render(request, "org_edit.html", session=session, org_id="", values={}, errors=[], types=list(OrgType),
+                  new=True)
 
-    @api.post("/orgs/new")
-    async def org_create(request: Request):
-        session = operator(request)
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        check_csrf(session, form.get("csrf", ""))
-        org_id = form.get("id", "").strip()
-        if registry.get_org(db, org_id) is not None:
-            return render(request, "org_edit.html", 400, session=session, org_id=org_id, values=form,
-                          errors=[("id", translate("org_id_taken", language_of(request)))], types=list(OrgType), new=True)
-        return _save(request, session, org_id, form, new=True)
 
-    @api.get("/orgs/{org_id}")
-    def org_page(request: Request, org_id: str):
-        session = session_of(request)
-        org = registry.get_org(db, org_id)
-        if org is None:
-            raise StarletteHTTPException(404)
-        lang = language_of(request)
-        today = utcnow().astimezone(zone).date()
-        since = dt.datetime.combine(week_start(today) - dt.timedelta(weeks=COVERAGE_WEEKS - 1), dt.time(), zone)
-        series = weekly(registry.coverage(db, org_id, since, settings.timezone), today)
-        chart = coverage_svg(series, translate("org_coverage_title", lang, name=org.name),
-                             lambda week, n: translate("org_week_bar", lang, day=f"{week.day:02d}.{week.month:02d}.",
-                                                       n=n))
-        permalink = urlencode([("org", org.id), ("sort", "date")])
-        return render(request, "org.html", session=session, org=org, chart=Markup(chart), series=series,
-                      articles=registry.latest_articles(db, org_id), outlets=registry.outlets_of(db, org_id),
-                      sources=source_names(db), search_link="/?" + permalink, permalink=permalink,
-                      total=sum(n for _, n in registry.outlets_of(db, org_id)))
+@router.post("/orgs/new")
+async def org_create(request: Request, ctx: Context, session: Operator):
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    check_csrf(session, form.get("csrf", ""))
+    org_id = form.get("id", "").strip()
+    if registry.get_org(ctx.db, org_id) is not None:
+        return render(request, "org_edit.html", 400, session=session, org_id=org_id, values=form,
+                      errors=[("id", translate("org_id_taken", language_of(request)))], types=list(OrgType), new=True)
+    return _save(request, ctx.db, session, org_id, form, new=True)
 
-    @api.get("/orgs/{org_id}/edit")
-    def org_edit(request: Request, org_id: str):
-        session = operator(request)
-        org = registry.get_org(db, org_id)
-        if org is None:
-            raise StarletteHTTPException(404)
-        return render(request, "org_edit.html", session=session, org_id=org_id, values=org.to_row(), errors=[],
-                      types=list(OrgType), new=False)
 
-    @api.post("/orgs/{org_id}/edit")
-    async def org_update(request: Request, org_id: str):
-        session = operator(request)
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        check_csrf(session, form.get("csrf", ""))
-        if registry.get_org(db, org_id) is None:
-            raise StarletteHTTPException(404)
-        return _save(request, session, org_id, form, new=False)
+@router.get("/orgs/{org_id}")
+def org_page(request: Request, ctx: Context, session: Session, org_id: str):
+    db = ctx.db
+    org = registry.get_org(db, org_id)
+    if org is None:
+        raise StarletteHTTPException(404)
+    lang = language_of(request)
+    today = utcnow().astimezone(ctx.zone).date()
+    since = dt.datetime.combine(week_start(today) - dt.timedelta(weeks=COVERAGE_WEEKS - 1), dt.time(), ctx.zone)
+    series = weekly(registry.coverage(db, org_id, since, ctx.settings.timezone), today)
+    chart = coverage_svg(series, translate("org_coverage_title", lang, name=org.name),
+                         lambda week, n: translate("org_week_bar", lang, day=f"{week.day:02d}.{week.month:02d}.",
+                                                   n=n))
+    permalink = urlencode([("org", org.id), ("sort", "date")])
+    return render(request, "org.html", session=session, org=org, chart=Markup(chart), series=series,
+                  articles=registry.latest_articles(db, org_id), outlets=registry.outlets_of(db, org_id),
+                  sources=source_names(db), search_link="/?" + permalink, permalink=permalink,
+                  total=sum(n for _, n in registry.outlets_of(db, org_id)))
 
-    @api.post("/orgs/{org_id}/delete")
-    def org_delete(request: Request, org_id: str, csrf: Annotated[str, Form()] = ""):
-        session = operator(request)
-        check_csrf(session, csrf)
-        if registry.delete_org(db, org_id):
-            registry.relink(db)
-            audit(db, "org_delete", username=session.user.username, address=address_of(request), detail=org_id)
-        return RedirectResponse("/orgs?deleted=1", status_code=303)
 
-    def _save(request: Request, session, org_id: str, form: dict[str, str], new: bool) -> Response:
-        try:
-            row = form_row(form, org_id)
-        except ValidationError as exc:
-            errors = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-            return render(request, "org_edit.html", 400, session=session, org_id=org_id, values=form, errors=errors,
-                          types=list(OrgType), new=new)
-        outcome = registry.save_org(db, row)
-        if outcome != "unchanged":
-            registry.relink(db)  # only articles that could match the changed entry
-        audit(db, "org_create" if new else "org_update", username=session.user.username,
-              address=address_of(request), detail=f"{org_id}: {outcome}")
-        return RedirectResponse(f"/orgs/{org_id}?saved=1", status_code=303)
+@router.get("/orgs/{org_id}/edit")
+def org_edit(request: Request, ctx: Context, session: Operator, org_id: str):
+    org = registry.get_org(ctx.db, org_id)
+    if org is None:
+        raise StarletteHTTPException(404)
+    return render(request, "org_edit.html", session=session, org_id=org_id, values=org.to_row(), errors=[],
+                  types=list(OrgType), new=False)
 
-    return api
+
+@router.post("/orgs/{org_id}/edit")
+async def org_update(request: Request, ctx: Context, session: Operator, org_id: str):
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    check_csrf(session, form.get("csrf", ""))
+    if registry.get_org(ctx.db, org_id) is None:
+        raise StarletteHTTPException(404)
+    return _save(request, ctx.db, session, org_id, form, new=False)
+
+
+@router.post("/orgs/{org_id}/delete")
+def org_delete(request: Request, ctx: Context, session: Operator, _: CsrfChecked, org_id: str):
+    if registry.delete_org(ctx.db, org_id):
+        registry.relink(ctx.db)
+        audit(ctx.db, "org_delete", username=session.user.username, address=address_of(request), detail=org_id)
+    return RedirectResponse("/orgs?deleted=1", status_code=303)
+
+
+def _save(request: Request, db: Database, session, org_id: str, form: dict[str, str], new: bool) -> Response:
+    try:
+        row = form_row(form, org_id)
+    except ValidationError as exc:
+        errors = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        return render(request, "org_edit.html", 400, session=session, org_id=org_id, values=form, errors=errors,
+                      types=list(OrgType), new=new)
+    outcome = registry.save_org(db, row)
+    if outcome != "unchanged":
+        registry.relink(db)  # only articles that could match the changed entry
+    audit(db, "org_create" if new else "org_update", username=session.user.username,
+          address=address_of(request), detail=f"{org_id}: {outcome}")
+    return RedirectResponse(f"/orgs/{org_id}?saved=1", status_code=303)

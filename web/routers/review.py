@@ -1,4 +1,4 @@
-"""Digest review for operators, as a FastAPI router the web app mounts (it owns login, sessions and CSRF).
+"""Digest review for operators, as a FastAPI router the web app mounts (web.deps gives login, roles and CSRF).
 
 The pages are the web UI's own: its templates (web/templates/review_*.html extend base.html, so the menu,
 the language switch and the stylesheet are the same), its languages (web.i18n, the visitor's language
@@ -8,8 +8,8 @@ recipient; only the confirmed post re-renders the digest with the review applied
 recipients configured the release is refused and the digest stays held (nothing would be sent, so marking
 it released would hide that). The web app passes in its dependencies::
 
-    app.include_router(reports.review_web.router(settings, current_user=require_operator,
-                                                 csrf_check=verify_csrf, csrf_token=csrf_token_for, db=db))
+    app.include_router(web.routers.review.router(settings, current_user=require_operator,
+                                                 csrf_check=review_csrf, csrf_token=csrf_token_of, db=db))
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from archive.db import Database
-from odjek.settings import Settings
 from reports import digest as digests
 from reports.model import NOTE_MAX_CHARS, Review
+from web.deps import LANG_COOKIE
+from web.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, translate
 
 LOGGER = logging.getLogger(__name__)
 
-WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
-LANG_COOKIE = "odjek_lang"  # the web UI's language cookie (web.app)
+WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # The preview is our own escaped HTML with its inline stylesheet; the policy is a second wall: no scripts,
 # no frames, no outside loads.
 # Review pages are web UI pages: the app's stylesheet and menu script, nothing inline, nothing from outside.
@@ -49,7 +49,7 @@ def _username(user: Any) -> str:
     return str(getattr(user, "username", "operator"))
 
 
-def router(settings: Settings, *, current_user: Callable, csrf_check: Callable,
+def router(settings, *, current_user: Callable, csrf_check: Callable,
            csrf_token: Callable[[Request], str] | None = None, csrf_field: str = "csrf_token",
            db: Database | Callable[[], Database] | None = None, prefix: str = "/review/digests") -> APIRouter:
     """The review router: every route needs ``current_user``; every POST also runs ``csrf_check``.
@@ -57,8 +57,6 @@ def router(settings: Settings, *, current_user: Callable, csrf_check: Callable,
     ``csrf_token(request)`` gives the token the forms carry in the field ``csrf_field``; ``db`` is the archive
     (or a factory), by default opened from ``settings``.
     """
-    from web.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, translate
-
     api = APIRouter(prefix=prefix, tags=["digest review"])
     post_deps = [Depends(current_user), Depends(csrf_check)]
     state: dict[str, Database] = {}
