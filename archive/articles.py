@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import hashlib
 import json
 import logging
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 
 from archive.db import Database, Tx, in_list, iso, parse_iso, utcnow
 from archive.frontier import set_state
@@ -146,34 +145,12 @@ def get_articles(db: Database, ids: Sequence[int]) -> list[Article]:
     return [_article(r) for r in rows]
 
 
-def article_for_entry(db: Database, frontier_id: int) -> Article | None:
-    row = db.one(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE frontier_id = ?", (frontier_id,))
-    return _article(row) if row else None
-
-
 def articles_for_entries(db: Database, frontier_ids: Sequence[int]) -> dict[int, Article]:
     if not frontier_ids:
         return {}
     marks = in_list(frontier_ids)
     rows = db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE frontier_id IN ({marks})", list(frontier_ids))
     return {int(r["frontier_id"]): _article(r) for r in rows}
-
-
-def iter_articles(db: Database, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
-                  only_articles: bool = True) -> Iterator[Article]:
-    """Articles published in [since, until), oldest first."""
-    conditions, params = [], []
-    if only_articles:
-        conditions.append("is_article = 1")
-    if since:
-        conditions.append("published >= ?")
-        params.append(iso(since))
-    if until:
-        conditions.append("published < ?")
-        params.append(iso(until))
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    for row in db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles {where} ORDER BY published, id", params):
-        yield _article(row)
 
 
 def labels_for(db: Database, article_ids: Sequence[int]) -> dict[int, list[Label]]:
@@ -205,10 +182,6 @@ def mentions_for(db: Database, article_ids: Sequence[int]) -> dict[int, list[Men
 def office_flags(db: Database) -> list[dict]:
     """Every article's url, script and whether it mentions the Directorate (``office``), for the demo's check."""
     return db.query("SELECT url, script, office FROM articles WHERE is_article = 1")
-
-
-def count_articles(db: Database) -> int:
-    return int(db.scalar("SELECT COUNT(*) FROM articles WHERE is_article = 1") or 0)
 
 
 def duplicate_of(db: Database, digest: str, frontier_id: int) -> int | None:

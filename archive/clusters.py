@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from archive.articles import get_articles
 from archive.db import Database, Tx, in_list, iso, parse_iso, utcnow
@@ -103,7 +103,7 @@ def siblings(db: Database, article_id: int) -> list[Article]:
     if cluster is None:
         return []
     order = {aid: n for n, aid in enumerate(cluster.article_ids)}
-    others = [a for a in get_articles(db, [i for i in cluster.article_ids if i != int(article_id)])]
+    others = list(get_articles(db, [i for i in cluster.article_ids if i != int(article_id)]))
     return sorted(others, key=lambda a: order[a.id])
 
 

@@ -317,17 +317,6 @@ class Tx:
         return int(row["id"])
 
 
-def sqlite_has_fts5() -> bool:
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        conn.close()
-
-
 def _postgres_name_and_admin(url: str) -> tuple[str, str]:
     """The database named in ``url`` (checked: it is quoted into DDL) and the URL of the server's admin database."""
     parts = urlsplit(url)

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import socket
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from archive.db import Database, Tx, in_list, iso, parse_iso, utcnow
 from archive.owners import owner_alive, owner_id

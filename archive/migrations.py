@@ -8,8 +8,8 @@ Ranges of versions by owner keep parallel work from colliding: 1–99 core, 100s
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from archive.db import Database, iso, utcnow
 

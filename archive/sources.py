@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from archive.db import Database, in_list, iso, parse_iso, utcnow
 from schemas.config import Source
@@ -27,11 +27,6 @@ def sync_sources(db: Database, sources: Sequence[Source]) -> None:
         if ids:
             marks = in_list(ids)
             tx.execute(f"UPDATE sources SET enabled = 0 WHERE id NOT IN ({marks})", ids)
-
-
-def stored_sources(db: Database, enabled_only: bool = False) -> list[Source]:
-    where = "WHERE enabled = 1" if enabled_only else ""
-    return [Source.model_validate_json(r["config"]) for r in db.query(f"SELECT config FROM sources {where} ORDER BY id")]
 
 
 def source_groups(db: Database) -> dict[str, str]:

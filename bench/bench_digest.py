@@ -73,8 +73,8 @@ def build_archive(path: Path, sizes: dict, seed: int = 7) -> int:
             frontier.append((article_id, url, url, source[0], "import", "tagged", now, now))
             articles.append((article_id, article_id, url, url, source[0], title, published, title + ". " + SENTENCE,
                              "sr", f"h{article_id}", now, int(office), int(director)))
-            chosen = {t: "topic" for t in rng.sample(TOPICS, rng.choice((0, 0, 1, 1, 2)))}
-            chosen.update({r: "region" for r in rng.sample(REGIONS, rng.choice((0, 1, 1)))})
+            chosen = dict.fromkeys(rng.sample(TOPICS, rng.choice((0, 0, 1, 1, 2))), "topic")
+            chosen.update(dict.fromkeys(rng.sample(REGIONS, rng.choice((0, 1, 1))), "region"))
             if office:
                 chosen["office"] = "entity"
                 sentence = SENTENCE.format(n=2026)
@@ -116,6 +116,7 @@ def build_archive(path: Path, sizes: dict, seed: int = 7) -> int:
 def _render_case(db_path: str, data_dir: str, kind: str, day: str, pdf: bool, queue) -> None:
     """Child process: render one digest and report timings and peak RSS."""
     import psutil
+    import weasyprint  # noqa: F401 - imported before measuring so the baseline RSS includes every library
 
     from archive import open_archive
     from odjek.settings import Settings
@@ -123,8 +124,6 @@ def _render_case(db_path: str, data_dir: str, kind: str, day: str, pdf: bool, qu
     from reports.charts import make_charts
     from reports.periods import period_for
     from reports.render import render_html
-
-    import weasyprint  # noqa: F401 - imported before measuring so the baseline RSS includes every library
 
     rss_before = psutil.Process().memory_info().rss
     settings = Settings.from_mapping({"data_dir": data_dir})

@@ -104,12 +104,12 @@ def measure(gold: dict[str, dict]) -> tuple[Tally, Tally]:
     for i, (name, item) in enumerate(gold.items()):
         body = pages[name]
 
-        def run_plain():
+        def run_plain(body=body, item=item):
             start = time.perf_counter()
             text = trafilatura.extract(body)
             plain.add(text, item, time.perf_counter() - start)
 
-        def run_odjek():
+        def run_odjek(body=body, item=item):
             nonlocal dated, authored, errors
             start = time.perf_counter()
             article = extract_article(body, item["url"])

@@ -616,7 +616,7 @@ def build_kept(size: int = SCALED_SIZE, keep_dir: Path = KEEP_DIR) -> None:
             cache.append(_articles(min(size, FULL_SIZE)))
         return cache[0]
 
-    for store, url in _kept_urls(size, keep_dir).items():
+    for url in _kept_urls(size, keep_dir).values():
         if url:
             db, meta = _kept_store(url, size, base_rows)
             db.close()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import resource
 import logging
+import resource
 from pathlib import Path
 
 from crawlers.items import DiscoveryOutcome, FetchedPage, FetchFailure, FetchLeftOver

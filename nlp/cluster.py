@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 from datasketch import MinHash

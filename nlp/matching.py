@@ -142,7 +142,7 @@ def _ends(elements: tuple[Element, ...], k: int, position: int, columns: dict[st
     element = elements[k]
     length = len(quotes)
     if element.kind == "GAP":
-        for skip in range(0, element.max_gap + 1):
+        for skip in range(element.max_gap + 1):
             if position + skip > length:
                 break
             yield from _ends(elements, k + 1, position + skip, columns, quotes)

@@ -35,7 +35,7 @@ _SPECIAL_FOLDS = str.maketrans({"đ": "dj", "Đ": "Dj", "ß": "ss", "ø": "o", "
 # dropped when a word is folded (``fold``).
 _SPACE_LIKE = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
               "\u202f\u205f\u3000\u200b\u2060\ufeff\u180e\t\v\f"
-SAME_LENGTH_WHITESPACE = str.maketrans({**{ch: " " for ch in _SPACE_LIKE}, "\u2028": "\n", "\u2029": "\n",
+SAME_LENGTH_WHITESPACE = str.maketrans({**dict.fromkeys(_SPACE_LIKE, " "), "\u2028": "\n", "\u2029": "\n",
                                         "\r": " "})
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200c\u200d\u034f"), None)
 _SPACES_RE = re.compile(r"[ ]{2,}")

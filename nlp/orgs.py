@@ -193,7 +193,7 @@ class OrgLinker:
         if not matches:
             return doc
         places: dict[int, list[_Place]] = {}
-        for match_id, start, end in self.places(doc):
+        for match_id, start, _end in self.places(doc):
             if doc[start].text[:1].isupper():
                 places.setdefault(start, []).append(self.place_info[match_id])
         context = doc.user_data.get(CONTEXT_KEY)

@@ -23,6 +23,7 @@ from spacy.tokens import Doc
 from thinc.api import Config
 
 import nlp.components  # noqa: F401 - registers the factories
+from extract.language import guess_language
 from nlp.components import (
     CONTEXT_KEY,
     CRITICAL,
@@ -35,7 +36,6 @@ from nlp.components import (
     scores_of,
     sentence_bounds,
 )
-from extract.language import guess_language
 from nlp.lexicon import load_lexicon
 from nlp.normalize import same_length_whitespace, script_of
 from schemas.records import Label, Mention, TagContext, TagResult
@@ -193,10 +193,10 @@ def tag_text(text: str, language: str | None = None) -> TagResult:
 
 def label_specs(nlp: Language) -> dict[str, tuple[str, float]]:
     """label → (kind, threshold) for every label the pipeline can assign."""
-    specs = {label: ("entity", ENTITY_THRESHOLD) for label in ENTITY_LABELS}
+    specs = dict.fromkeys(ENTITY_LABELS, ("entity", ENTITY_THRESHOLD))
     for _, component in nlp.pipeline:
         if isinstance(component, LexiconTagger):
-            specs.update({label: (component.kind, component.threshold) for label in component.requires})
+            specs.update(dict.fromkeys(component.requires, (component.kind, component.threshold)))
         elif isinstance(component, CriticalTagger):
             specs[CRITICAL] = ("flag", component.threshold)
     return specs

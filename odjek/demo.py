@@ -14,7 +14,6 @@ import os
 import shutil
 import sys
 import time
-from pathlib import Path
 
 from odjek.settings import PROJECT_ROOT, load_settings
 
@@ -45,10 +44,6 @@ def _fresh_start(settings) -> None:
         from archive.db import drop_postgres_database
 
         drop_postgres_database(url)
-
-
-def _say(text: str) -> None:
-    print(text, flush=True)
 
 
 def run_demo(serve: bool) -> int:

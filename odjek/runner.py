@@ -74,10 +74,6 @@ def stage_modules() -> list[ModuleType]:
     return sorted((m for m in modules if hasattr(m, "run")), key=lambda m: m.ORDER)
 
 
-def stage_names() -> list[str]:
-    return [m.NAME for m in stage_modules()]
-
-
 def load_configured_sources(settings: Settings, sources_file: Path | None = None) -> list[Source]:
     path = Path(sources_file) if sources_file else settings.sources_path
     try:

@@ -107,11 +107,6 @@ def run_partition_stage(name: str, unit: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def discover_group(unit: dict[str, Any]) -> dict[str, Any]:
-    """Discover new article URLs for one partition of outlets (a mapped task)."""
-    return run_partition_stage("discover", unit)
-
-
 class SourcesFailed(Exception):
     """Outlets delivered nothing in this run because of errors; ``alert_key`` makes the alert once a day."""
 

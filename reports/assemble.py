@@ -20,8 +20,7 @@ from archive.db import Database
 from archive.digests import period_articles, period_labels, period_mentions
 from nlp.normalize import fold_text
 from reports.i18n import GROUPS, REGIONS, TOPICS
-from reports.model import (CountRow, Digest, Entry, EntryGroup, Item, MentionLine, Numbers, OutletRow, Review,
-                           Summary)
+from reports.model import CountRow, Digest, Entry, EntryGroup, Item, MentionLine, Numbers, OutletRow, Review, Summary
 from reports.orgs import org_lines
 from reports.periods import Period
 from reports.relevance import CRITICAL_LABEL, ENTITY_LABELS, relevant_article_ids

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.db import Database, iso, utcnow
-from archive.digests import find_run, get_run, list_runs, set_status  # noqa: F401 - list_runs: web review list
-from archive.digests import review_json, save_review_json, upsert_run
-from schemas.settings import Settings
+from archive.digests import find_run, get_run, list_runs, review_json, save_review_json, set_status, upsert_run  # noqa: F401 - list_runs: web review list
 from reports.assemble import assemble
 from reports.charts import Chart, make_charts
 from reports.i18n import check_script
@@ -26,6 +24,7 @@ from reports.model import Digest, Review
 from reports.periods import Period, period_for, previous_day, previous_week  # noqa: F401 - re-exported for DAGs
 from reports.render import render_html, render_pdf, render_text
 from schemas.records import DigestRun
+from schemas.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 

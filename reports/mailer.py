@@ -33,8 +33,19 @@ from pathlib import Path
 
 from archive.db import Database
 from archive.owners import owner_id
-from archive.sends import (CLAIM_STALE_S, STATE_CLAIMED, STATE_FAILED, STATE_REJECTED,  # noqa: F401 - re-exported
-                           STATE_SENT, Claim, claim_send, finish_send, last_sends, renew_claims, sends_for)
+from archive.sends import (  # noqa: F401 - re-exported
+    CLAIM_STALE_S,
+    STATE_CLAIMED,
+    STATE_FAILED,
+    STATE_REJECTED,
+    STATE_SENT,
+    Claim,
+    claim_send,
+    finish_send,
+    last_sends,
+    renew_claims,
+    sends_for,
+)
 from schemas.settings import Settings
 
 LOGGER = logging.getLogger(__name__)

@@ -40,7 +40,7 @@ class Period:
     def days(self) -> list[dt.date]:
         return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period of the same kind just before this one (for the change figures)."""
         length = (self.end - self.start).days + 1
         return Period(self.kind, self.start - dt.timedelta(days=length), self.start - dt.timedelta(days=1), self.tz)

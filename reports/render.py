@@ -44,7 +44,7 @@ def sections_for(kind: str) -> tuple[str, ...]:
 
 
 def limits_for(medium: str) -> dict[str, int]:
-    limits = {section: FULL_LIMIT for section in SECTIONS}
+    limits = dict.fromkeys(SECTIONS, FULL_LIMIT)
     if medium == "email":
         limits.update(EMAIL_LIMITS)
     return limits

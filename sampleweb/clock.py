@@ -33,11 +33,6 @@ def demo_datetime(offset_days: int, hhmm: str = "12:00") -> dt.datetime:
     return dt.datetime.combine(demo_date(offset_days), parse_hhmm(hhmm), tzinfo=BELGRADE)
 
 
-def demo_now() -> dt.datetime:
-    """Return the demo's notional "now": the demo day at 06:00 Belgrade, before the 07:00 digest."""
-    return demo_datetime(0, "06:00")
-
-
 def previous_week(day: dt.date = DEMO_TODAY) -> tuple[dt.date, dt.date]:
     """Return Monday and Sunday of the calendar week before ``day``'s week."""
     monday = day - dt.timedelta(days=day.weekday() + 7)

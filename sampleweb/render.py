@@ -15,9 +15,9 @@ from email.utils import format_datetime
 from html import escape
 from xml.sax.saxutils import escape as xml_escape
 
+from nlp.normalize import to_latin
 from sampleweb.clock import DEMO_TODAY, demo_datetime
 from sampleweb.content import Outlet, SampleArticle
-from nlp.normalize import to_latin
 
 # Site chrome strings per UI locale ("sr-Cyrl", "sr-Latn", "en", "de", "ru").
 UI = {
@@ -386,7 +386,7 @@ class FeedItem:
     author: str | None = None
 
     @classmethod
-    def of(cls, outlet: Outlet, article: SampleArticle, link: str) -> "FeedItem":
+    def of(cls, outlet: Outlet, article: SampleArticle, link: str) -> FeedItem:
         """Feed entry for an article."""
         return cls(link=link, title=article.title, published=article.published, guid=f"{outlet.id}-{article.number}",
                    summary=article.lead or article.paragraphs[0], category=article.section_name, author=article.author)

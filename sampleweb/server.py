@@ -61,7 +61,7 @@ def text_response(status: int, text: str, content_type: str, charset: str = "utf
 
 def _http_date(moment) -> str:
     """IMF-fixdate in GMT for HTTP headers."""
-    return format_datetime(moment.astimezone(dt.timezone.utc), usegmt=True)
+    return format_datetime(moment.astimezone(dt.UTC), usegmt=True)
 
 
 def not_modified(request_headers: dict[str, str], response: Response) -> bool:
@@ -246,7 +246,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "nginx/1.24.0"
     sys_version = ""
-    server: "_OutletServer"
+    server: _OutletServer
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         self._serve(send_body=True)
@@ -364,7 +364,7 @@ class SampleWeb:
         """The loopback address of an outlet under this handle's host prefix."""
         return self.host_prefix + outlet.address.rsplit(".", 1)[1]
 
-    def start(self) -> "SampleWeb":
+    def start(self) -> SampleWeb:
         """Bind every outlet on one port (retrying when port 0's pick is taken elsewhere) and serve."""
         self._bind_all()
         for outlet in self.outlets:
@@ -431,7 +431,7 @@ class SampleWeb:
             thread.join(timeout=5)
         self._threads.clear()
 
-    def __enter__(self) -> "SampleWeb":
+    def __enter__(self) -> SampleWeb:
         if not self._servers:
             self.start()
         return self

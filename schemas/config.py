@@ -78,7 +78,7 @@ class PathSpec(Strict):
         return _check_http_urls(value)
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "PathSpec":
+    def _one_kind(self) -> PathSpec:
         kinds = [k for k in ("feeds", "sitemaps", "sections", "google_news") if getattr(self, k)]
         if len(kinds) != 1:
             raise ValueError("a fallback names exactly one of feeds, sitemaps, sections or google_news")
@@ -155,13 +155,13 @@ class Source(Strict):
         return _check_http_urls(value)
 
     @model_validator(mode="after")
-    def _has_a_way_in(self) -> "Source":
+    def _has_a_way_in(self) -> Source:
         if self.enabled and not (self.feeds or self.sitemaps or self.sections or self.fallbacks):
             raise ValueError("an enabled source needs at least one of feeds, sitemaps, sections or fallbacks")
         return self
 
     @model_validator(mode="after")
-    def _evidence_names_configured_urls(self) -> "Source":
+    def _evidence_names_configured_urls(self) -> Source:
         known = set(self.crawl_urls) | ({self.homepage} if self.homepage else set())
         stray = [e.url for e in self.evidence if e.url not in known]
         if stray:
@@ -211,7 +211,7 @@ class SourcesFile(Strict):
     sources: list[Source]
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "SourcesFile":
+    def _unique_ids(self) -> SourcesFile:
         seen: set[str] = set()
         for source in self.sources:
             if source.id in seen:
@@ -230,7 +230,7 @@ class Term(Strict):
     source: str | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Term":
+    def _ordered(self) -> Term:
         if self.end is not None and self.end < self.start:
             raise ValueError(f"term ends ({self.end}) before it starts ({self.start})")
         return self
@@ -277,7 +277,7 @@ class PeopleFile(Strict):
     people: list[Person]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "PeopleFile":
+    def _consistent(self) -> PeopleFile:
         ids = [p.id for p in self.people]
         if len(ids) != len(set(ids)):
             raise ValueError(f"duplicate person id in {ids}")

@@ -7,8 +7,6 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import REPO_ROOT, require
 from tests.test_deployment import _compose_command
 

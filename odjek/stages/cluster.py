@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
-from archive.clusters import (assign_articles, bump_generation, cluster_spans, create_cluster, generation,
-                              indexed_members, lock_clustering, pending_articles, refresh_clusters,
-                              still_pending, store_signatures)
+from archive.clusters import (
+    assign_articles,
+    bump_generation,
+    cluster_spans,
+    create_cluster,
+    generation,
+    indexed_members,
+    lock_clustering,
+    pending_articles,
+    refresh_clusters,
+    still_pending,
+    store_signatures,
+)
 from archive.db import Database, Tx, parse_iso
 from nlp.cluster import ClusterOptions, Engine, Item, Signer, signature_from_blob
 from odjek.runner import StageContext, StageReport

@@ -9,8 +9,7 @@ from collections import Counter, defaultdict
 
 from archive import Database
 from archive.articles import write_tags
-from archive.clusters import (cluster_ids_of, cluster_of_article, clusters_between, get_cluster, get_clusters,
-                              siblings)
+from archive.clusters import cluster_ids_of, cluster_of_article, clusters_between, get_cluster, get_clusters, siblings
 from archive.imports import import_lines
 from bench.bench_cluster import synthetic_corpus, to_cyrillic
 from nlp.cluster import ClusterOptions, pairwise_scores

@@ -5,8 +5,17 @@ import json
 
 import pytest
 
-from archive.search import (SearchFilters, compute_facets, iter_all, parse_query, search, snippet, to_fts5,
-                            to_tsquery, query_terms)
+from archive.search import (
+    SearchFilters,
+    compute_facets,
+    iter_all,
+    parse_query,
+    query_terms,
+    search,
+    snippet,
+    to_fts5,
+    to_tsquery,
+)
 from nlp.normalize import stem
 from tests.archive.search_seed import ARTICLES, seed
 

@@ -61,7 +61,7 @@ class LoopbackServer:
     def paths_hit(self) -> list[str]:
         return [h[0] for h in self.hits]
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         self._thread.start()
         return self
 

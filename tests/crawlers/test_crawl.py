@@ -42,8 +42,8 @@ def _small_web(web: LoopbackServer) -> list:
         f"<news:publication_date>2026-03-16T10:00:00+01:00</news:publication_date></news:news></url>"
         f"<url><loc>{base}/sm/2</loc></url><url><loc>{base}/tajno/3</loc></url></urlset>", "application/xml")
     web.routes["/rubrika/"] = static(
-        f'<a href="/tekst/1/prvi.html">Prvi</a><a href="/tekst/2/drugi.html">Drugi</a><a href="/o-nama">O nama</a>'
-        f'<a href="/rubrika/?strana=2" rel="next">Dalje</a>')
+        '<a href="/tekst/1/prvi.html">Prvi</a><a href="/tekst/2/drugi.html">Drugi</a><a href="/o-nama">O nama</a>'
+        '<a href="/rubrika/?strana=2" rel="next">Dalje</a>')
     web.routes["/rubrika/?strana=2"] = static('<a href="/tekst/3/treci.html">Treći</a>')
     for path in ("/rss/0", "/rss/2", "/atom/1", "/sm/1", "/sm/2", "/tekst/1/prvi.html", "/tekst/2/drugi.html",
                  "/tekst/3/treci.html"):

@@ -47,7 +47,9 @@ def test_a_5000_child_sitemap_index_costs_only_the_capped_requests_newest_first(
     with LoopbackServer("127.0.0.81") as web:
         # Child n was modified n minutes into 2026; the index lists them shuffled.
         order = sorted(range(5000), key=lambda n: (n * 7919) % 5000)
-        stamp = lambda n: (dt.datetime(2026, 1, 1) + dt.timedelta(minutes=n)).isoformat() + "Z"
+        def stamp(n: int) -> str:
+            return (dt.datetime(2026, 1, 1) + dt.timedelta(minutes=n)).isoformat() + "Z"
+
         web.routes["/index.xml"] = static(_index([(web.url(f"/sm/{n}.xml"), stamp(n)) for n in order]),
                                           "application/xml")
         for n in range(5000):

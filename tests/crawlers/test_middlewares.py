@@ -9,8 +9,17 @@ from crawlers.middlewares import retry_after_seconds
 from crawlers.process import run_crawl
 from schemas.records import DiscoveredUrl
 from tests.crawlers.helpers import crawl_settings, source
-from tests.crawlers.loopback import (LoopbackServer, broken_chunked, endless, gzip_bomb, hang_after_headers, redirect,
-                                     short_body, static, status_with_retry_after)
+from tests.crawlers.loopback import (
+    LoopbackServer,
+    broken_chunked,
+    endless,
+    gzip_bomb,
+    hang_after_headers,
+    redirect,
+    short_body,
+    static,
+    status_with_retry_after,
+)
 
 MB = 1024 * 1024
 

@@ -9,8 +9,19 @@ import numpy as np
 import pytest
 
 from bench.bench_cluster import synthetic_corpus, to_cyrillic
-from nlp.cluster import (ClusterOptions, Engine, Item, Signer, band_keys, cluster_items, estimated_containment,
-                         pairwise_scores, shingles, signature_from_blob, signature_words)
+from nlp.cluster import (
+    ClusterOptions,
+    Engine,
+    Item,
+    Signer,
+    band_keys,
+    cluster_items,
+    estimated_containment,
+    pairwise_scores,
+    shingles,
+    signature_from_blob,
+    signature_words,
+)
 
 OPTIONS = ClusterOptions()
 SIGNER = Signer(OPTIONS)

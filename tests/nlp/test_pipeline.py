@@ -7,8 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from nlp.pipeline import (TaggingSettings, build_pipeline, detect_language, get_pipeline, pipeline_config,
-                          pipeline_language, sentence_around, tag_text, tag_texts)
+from nlp.pipeline import (
+    TaggingSettings,
+    build_pipeline,
+    detect_language,
+    get_pipeline,
+    pipeline_config,
+    pipeline_language,
+    sentence_around,
+    tag_text,
+    tag_texts,
+)
 from schemas.records import Label, Mention, TagResult
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,17 @@ from reports.i18n import TOPICS
 from reports.model import Review
 from reports.periods import daily_period, weekly_period
 from reports.relevance import is_relevant
-from tests.reports.fixture_archive import (ARTICLES, DAY, OFFICE_SENTENCE, SOURCES, TZ, build_archive, in_days,
-                                           local, relevant)
+from tests.reports.fixture_archive import (
+    ARTICLES,
+    DAY,
+    OFFICE_SENTENCE,
+    SOURCES,
+    TZ,
+    build_archive,
+    in_days,
+    local,
+    relevant,
+)
 
 
 def _expected_label_counts(fixtures):

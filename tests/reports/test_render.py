@@ -15,8 +15,7 @@ from reports.i18n import t
 from reports.periods import daily_period
 from reports.render import DAILY_SECTIONS, SECTIONS, asset_fetcher, render_html, render_pdf, safe_href
 from tests.conftest import REPO_ROOT, require
-from tests.reports.fixture_archive import (DAY, DIRECTOR_SENTENCE, OFFICE_SENTENCE, TZ, build_archive, in_days,
-                                           relevant)
+from tests.reports.fixture_archive import DAY, DIRECTOR_SENTENCE, OFFICE_SENTENCE, TZ, build_archive, in_days, relevant
 
 
 @pytest.fixture(scope="module")

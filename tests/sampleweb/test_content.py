@@ -10,7 +10,7 @@ import pytest
 
 from nlp.normalize import fold_text
 from sampleweb.clock import previous_week
-from sampleweb.content import ContentError, load_articles, load_outlets, ground_truth
+from sampleweb.content import ContentError, ground_truth, load_articles, load_outlets
 
 GOOD = """---
 title: "Naslov vesti"
@@ -148,7 +148,8 @@ def test_syndicated_story_is_reposted_in_the_other_script(articles):
 
 
 def test_the_sample_outlets_file_can_be_copied_and_reloaded(tmp_path):
-    from sampleweb.content import OUTLETS_FILE, load_outlets as reload
+    from sampleweb.content import OUTLETS_FILE
+    from sampleweb.content import load_outlets as reload
 
     copy = tmp_path / "outlets.yaml"
     shutil.copy(OUTLETS_FILE, copy)

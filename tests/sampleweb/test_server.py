@@ -17,10 +17,10 @@ from urllib.robotparser import RobotFileParser
 import feedparser
 import pytest
 
-from schemas.config import load_sources
 from sampleweb import broken
 from sampleweb.content import load_outlets
 from sampleweb.server import SampleWeb, serve
+from schemas.config import load_sources
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"

@@ -5,6 +5,7 @@ from ../shared/realweb with their gold snippets and are not made here.
 """
 import json
 from pathlib import Path
+
 OUT = Path(__file__).resolve().parent
 
 def page(*, lang, title, site, head_extra='', nav, article_html, sidebar, footer, charset='utf-8', meta_charset=None):
@@ -174,7 +175,7 @@ write('legacy-cp1250', page(lang='sr', title='Šahovski turnir u Čikagu okupio 
     meta_charset='windows-1250', head_extra='<meta property="og:type" content="article">',
     nav=['Početna', 'Zajednica', 'Crkva', 'Sport'], article_html=lg_body,
     sidebar=['Najnovije', 'Slava u crkvi Svetog Save', 'Piknik u Libertivilu', 'Upis u srpsku školu'],
-    footer='© Glasnik Čikago'), 
+    footer='© Glasnik Čikago'),
   {"url": "https://glasnik-cikago.example/sport/sahovski-turnir-u-cikagu-okupio-mlade-srbe",
    "title": "Šahovski turnir u Čikagu okupio mlade Srbe iz cele Amerike", "published": None,
    "language": "sr", "script": "Latn", "not_article": None,
