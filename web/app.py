@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive import open_archive
 from archive.db import Database
+from schemas.settings import Settings
 from web.deps import (
     CsrfFailed,
     Forbidden,
@@ -73,17 +74,17 @@ def review_token(request: Request) -> str:
     return current_session(request, web_context(request)).csrf_token
 
 
-def create_app(settings, db: Database | None = None) -> FastAPI:
+def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """The web UI over the archive named in settings (or an already open ``db``)."""
     # A bounded pool: the server runs requests on many threads, and per-thread connections would stay open.
-    db = db or open_archive(settings.resolved_database_url, pool_size=int(settings.web_db_pool_size))
-    secret = settings.secret_key
+    db = db or open_archive(settings.resolved_database_url, pool_size=int(settings.web.web_db_pool_size))
+    secret = settings.web.secret_key.get_secret_value()
     if not secret:
         LOGGER.warning("secret_key is not set: login forms are signed with a random key valid until restart")
         secret = secrets.token_urlsafe(32)
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    zone = ZoneInfo(settings.timezone)
+    zone = ZoneInfo(settings.locale.timezone)
     # Times are stored in UTC and shown in the Directorate's timezone.
     env.filters["local"] = lambda value: value.astimezone(zone).strftime("%d.%m.%Y. %H:%M") if value else ""
     app = FastAPI(title="Odjek", docs_url=None, redoc_url=None, openapi_url=None)

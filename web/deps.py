@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Form, Request
@@ -21,6 +21,7 @@ from jinja2 import Environment
 
 from archive.db import Database
 from archive.users import WebSession, get_session
+from schemas.settings import Settings
 from web.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, translate
 
 LOGGER = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class CsrfFailed(Exception):
 class WebContext:
     """What create_app builds once: the settings, the archive, the templates, the login-form signer, the zone."""
 
-    settings: Any
+    settings: Settings
     db: Database
     templates: Environment
     signer: URLSafeTimedSerializer
@@ -66,7 +67,7 @@ def language_of(request: Request) -> str:
     if chosen in LANGUAGES:
         return chosen
     settings = web_context(request).settings
-    return default_language(settings.ui_language, settings.output_script)
+    return default_language(settings.locale.ui_language, settings.locale.output_script)
 
 
 def address_of(request: Request) -> str:

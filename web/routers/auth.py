@@ -51,7 +51,7 @@ def login_page(request: Request, status_code: int = 200, error_key: str | None =
     response = render(request, "login.html", status_code, form_token=ctx.signer.dumps(token), error_key=error_key,
                       next_url=safe_next(next_url))
     response.set_cookie(LOGIN_COOKIE, token, max_age=LOGIN_FORM_MAX_AGE_S, httponly=True, samesite="lax",
-                        secure=ctx.settings.secure_cookies, path="/login")
+                        secure=ctx.settings.web.secure_cookies, path="/login")
     return response
 
 
@@ -92,7 +92,7 @@ def login(request: Request, ctx: Context, username: Annotated[str, Form()] = "",
     audit(db, "login", username=user.username, address=address)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="lax",
-                        secure=ctx.settings.secure_cookies, path="/")
+                        secure=ctx.settings.web.secure_cookies, path="/")
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
@@ -111,7 +111,7 @@ def choose_language(request: Request, ctx: Context, code: str, next: str = "/"):
     response = RedirectResponse(safe_next(next), status_code=303)
     if code in LANGUAGES:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax",
-                            secure=ctx.settings.secure_cookies)
+                            secure=ctx.settings.web.secure_cookies)
         session = get_session(ctx.db, request.cookies.get(SESSION_COOKIE))
         if session is not None:  # alert mails follow the language the user reads the UI in
             set_language(ctx.db, session.user.id, code)

@@ -140,7 +140,7 @@ def org_page(request: Request, ctx: Context, session: Session, org_id: str):
     lang = language_of(request)
     today = utcnow().astimezone(ctx.zone).date()
     since = dt.datetime.combine(week_start(today) - dt.timedelta(weeks=COVERAGE_WEEKS - 1), dt.time(), ctx.zone)
-    series = weekly(registry.coverage(db, org_id, since, ctx.settings.timezone), today)
+    series = weekly(registry.coverage(db, org_id, since, ctx.settings.locale.timezone), today)
     chart = coverage_svg(series, translate("org_coverage_title", lang, name=org.name),
                          lambda week, n: translate("org_week_bar", lang, day=f"{week.day:02d}.{week.month:02d}.",
                                                    n=n))

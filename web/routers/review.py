@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from archive.db import Database
 from reports import digest as digests
 from reports.model import NOTE_MAX_CHARS, Review
+from schemas.settings import Settings
 from web.deps import LANG_COOKIE
 from web.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, translate
 
@@ -49,7 +50,7 @@ def _username(user: Any) -> str:
     return str(getattr(user, "username", "operator"))
 
 
-def router(settings, *, current_user: Callable, csrf_check: Callable,
+def router(settings: Settings, *, current_user: Callable, csrf_check: Callable,
            csrf_token: Callable[[Request], str] | None = None, csrf_field: str = "csrf_token",
            db: Database | Callable[[], Database] | None = None, prefix: str = "/review/digests") -> APIRouter:
     """The review router: every route needs ``current_user``; every POST also runs ``csrf_check``.
@@ -76,7 +77,7 @@ def router(settings, *, current_user: Callable, csrf_check: Callable,
 
     def page(name: str, request: Request, user: Any, status_code: int = 200, **context) -> HTMLResponse:
         chosen = request.cookies.get(LANG_COOKIE)
-        lang = chosen if chosen in LANGUAGES else default_language(settings.ui_language, settings.output_script)
+        lang = chosen if chosen in LANGUAGES else default_language(settings.locale.ui_language, settings.locale.output_script)
 
         def t(key: str, **values) -> str:
             return translate(key, lang, **values)
@@ -121,7 +122,7 @@ def router(settings, *, current_user: Callable, csrf_check: Callable,
         """One digest: status, recipients, note, the stories' articles with pin/exclude, release."""
         run = load(run_id)
         review = digests.get_review(archive(), run_id)
-        period = digests.period_for(run.kind, run.period_start, settings.timezone)
+        period = digests.period_for(run.kind, run.period_start, settings.locale.timezone)
         digest = digests.assemble(archive(), period, review)
         return page("review_page.html", request, user, run=run, review=review, digest=digest, items=digest.items(),
                     recipients=digests.recipients_for(settings, run.kind), editable=run.status == digests.STATUS_HELD)
@@ -133,7 +134,7 @@ def router(settings, *, current_user: Callable, csrf_check: Callable,
         from reports.render import render_html
 
         run = load(run_id)
-        period = digests.period_for(run.kind, run.period_start, settings.timezone)
+        period = digests.period_for(run.kind, run.period_start, settings.locale.timezone)
         digest = digests.assemble(archive(), period, digests.get_review(archive(), run_id))
         html = render_html(digest, run.script, "web", make_charts(digest, run.script))
         return HTMLResponse(html, headers={"Content-Security-Policy": PREVIEW_CSP, "Cache-Control": "no-store"})

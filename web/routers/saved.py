@@ -52,7 +52,7 @@ def saved_create(request: Request, ctx: Context, session: CsrfChecked, name: Ann
                  alert: Annotated[str, Form()] = "none", permalink: Annotated[str, Form()] = ""):
     params = QueryParams(permalink[:4000])
     q = (params.get("q") or "")[:1000]
-    filters = filters_from_params(params, ctx.settings.timezone)
+    filters = filters_from_params(params, ctx.settings.locale.timezone)
     stored = filters.to_dict()
     if params.get("exact") == "1":  # searched as written: the alerts will be too
         stored["exact"] = True

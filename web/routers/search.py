@@ -65,7 +65,7 @@ def search_request(request: Request) -> tuple[str, SearchFilters, str, bool]:
     params = request.query_params
     q = (params.get("q") or "")[:1000]
     sort = params.get("sort") if params.get("sort") in SORTS else "relevance"
-    timezone = web_context(request).settings.timezone
+    timezone = web_context(request).settings.locale.timezone
     return q, filters_from_params(params, timezone), sort, params.get("exact") != "1"
 
 
@@ -153,7 +153,7 @@ def export_rows_for(request: Request, ctx, parsed, filters):
     lang = language_of(request)
     return export_rows(iter_all(ctx.db, parsed, filters), zone=ctx.zone,
                        translate=lambda key: translate(key, lang), groups=source_groups(ctx.db),
-                       base_url=ctx.settings.base_url, country=lambda code: country_name(code, lang))
+                       base_url=ctx.settings.web.base_url, country=lambda code: country_name(code, lang))
 
 
 @router.get("/export.csv")
@@ -164,7 +164,7 @@ def export_csv(request: Request, ctx: Context, session: Session):
     if sep not in SEPARATORS:
         sep = "comma" if lang == "en" else "semicolon"
     chunks = csv_chunks(export_rows_for(request, ctx, parsed, filters),
-                        headers(lambda key: translate(key, lang), ctx.settings.timezone), SEPARATORS[sep])
+                        headers(lambda key: translate(key, lang), ctx.settings.locale.timezone), SEPARATORS[sep])
     # The first chunk (header and first rows) is made before answering: a failing query is an error page,
     # never a 200 with an empty body.
     first = next(chunks)
@@ -183,7 +183,7 @@ def export_xlsx(request: Request, ctx: Context, session: Session):
     parsed, filters = export_request(request, ctx, session, "xlsx")
     lang = language_of(request)
     data, _ = xlsx_bytes(export_rows_for(request, ctx, parsed, filters),
-                         headers(lambda key: translate(key, lang), ctx.settings.timezone),
+                         headers(lambda key: translate(key, lang), ctx.settings.locale.timezone),
                          translate("app", lang))
     return Response(data, media_type=XLSX_MEDIA_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="odjek-search.xlsx"'})
