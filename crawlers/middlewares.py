@@ -140,6 +140,7 @@ class CrawlDeadline:
         self.deadline_s = deadline_s
         self.call = None
         self.expired = False
+        self.closing = None  # the Deferred closing the spider at the deadline (kept so its failure is logged)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -165,7 +166,7 @@ class CrawlDeadline:
             self.call = None
 
     def expire(self) -> None:
-        from scrapy.utils.defer import _schedule_coro
+        from scrapy.utils.defer import deferred_from_coro
 
         self.call = None
         self.expired = True
@@ -174,7 +175,11 @@ class CrawlDeadline:
         dropped = drop_queued_requests(self.crawler.engine.downloader, None, "crawl time limit")
         LOGGER.warning("crawl time limit of %.0fs reached: %d queued requests left for the next run",
                        self.deadline_s, dropped)
-        _schedule_coro(self.crawler.engine.close_spider_async(reason=self.REASON))
+        self.closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason=self.REASON))
+        self.closing.addErrback(self._close_failed)
+
+    def _close_failed(self, failure) -> None:
+        LOGGER.error("closing the crawl at its time limit failed: %s", failure.getTraceback())
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
