@@ -250,15 +250,6 @@ class Settings(BaseModel):
     def resolved_user_agent(self) -> str:
         return self.crawl.resolved_user_agent
 
-    def __getattr__(self, name: str) -> Any:
-        # Transitional, for web/ only (issue 12: 12C moves web to the concern objects): a flat name reads
-        # its concern's value, secrets revealed as plain strings as before. Everything else uses the concerns.
-        owner = OWNER.get(name)
-        if owner is None:
-            return super().__getattr__(name)  # type: ignore[misc]
-        value = getattr(getattr(self, owner.CONCERN), name)
-        return value.get_secret_value() if isinstance(value, SecretStr) else value
-
 
 def _mask(name: str, value: str) -> str:
     if not value:

@@ -103,6 +103,7 @@ def test_models_are_frozen_and_refuse_unknown_names():
         MailSettings.model_validate({"smtp_prot": 25})
     with pytest.raises(ValueError, match="smtp_prot"):
         Settings.from_mapping({"smtp_prot": 25})
+    assert not hasattr(settings, "smtp_port")  # no flat lookup: each value is read from its concern
 
 
 def test_replace_and_child_variables_round_trip():

@@ -298,7 +298,7 @@ def test_sources_page_says_which_path_is_active_and_why(client, web_db, web_sett
                     homepage="https://www.radiokim.example/", feeds=["https://www.radiokim.example/feed/"],
                     fallbacks=[{"google_news": True}])
     sync_sources(web_db, [source])
-    primary = source_paths(source, web_settings.google_news_url)[0]
+    primary = source_paths(source, web_settings.crawl.google_news_url)[0]
     save_path_state(web_db, "kim", primary.label,
                     PathState(primary.key, failing_runs=4, last_error="feed https://www.radiokim.example/feed/: http 403"))
     login(client)

@@ -42,7 +42,8 @@ class LiveServer:
     def __init__(self, settings):
         self.port = free_port()
         self.env = dict(os.environ, ODJEK_DATA_DIR=str(settings.data_path),
-                        ODJEK_DATABASE_URL=settings.resolved_database_url, ODJEK_SECRET_KEY=settings.secret_key,
+                        ODJEK_DATABASE_URL=settings.resolved_database_url,
+                        ODJEK_SECRET_KEY=settings.web.secret_key.get_secret_value(),
                         ODJEK_SMTP_HOST="", ODJEK_SETTINGS_FILE="")
         self.process: subprocess.Popen | None = None
 
