@@ -111,8 +111,8 @@ def write_tags(tx: Tx, article_id: int, result: TagResult, now: str | None = Non
     tx.executemany(
         "INSERT INTO mentions (article_id, label, start_offset, end_offset, text, sentence, person, former)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(article_id, m.label, m.start, m.end, m.text, m.sentence, getattr(m, "person", None),
-          int(getattr(m, "former", False))) for m in result.mentions])
+        [(article_id, m.label, m.start, m.end, m.text, m.sentence, m.person, int(m.former))
+         for m in result.mentions])
     ids = result.label_ids
     tx.execute("UPDATE articles SET tagged_at = ?, office = ?, director = ? WHERE id = ?",
                (now or iso(utcnow()), int("office" in ids), int("director" in ids), article_id))
