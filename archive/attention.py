@@ -107,20 +107,17 @@ def attention(db: Database, query, filters, zone: ZoneInfo) -> Attention:
     The buckets span the date filter's range when one is set (empty days included), else first to last match.
     One grouped pass over the matches: per UTC day, part of the day (see :func:`date_change_hours`) and outlet.
     """
-    from archive.search import (  # the search's own FROM/WHERE, so counts agree
-        _plan,
-        _reading,
-        parse_query,
-    )
+    from archive.search import plan_search, reading  # the search's own FROM/WHERE, so counts agree
+    from search.query import parse_query
 
     parsed = query if not isinstance(query, str) and query is not None else parse_query(query)
     if parsed.error:
         return Attention("day")
-    plan = _plan(db, parsed, filters)
+    plan = plan_search(db, parsed, filters)
     band = date_change_hours(zone)
     hour = "substr(a.published, 12, 2)"
     part = f"CASE WHEN {hour} < ? THEN 'a' WHEN {hour} > ? THEN 'z' ELSE {hour} END"
-    with _reading(db, parsed) as tx:
+    with reading(db, parsed) as tx:
         rows = tx.all(f"SELECT substr(a.published, 1, 10) AS day, {part} AS part, a.source_id, COUNT(*) AS n"
                       f" FROM {plan.from_sql} WHERE {' AND '.join(plan.where)} GROUP BY 1, 2, 3",
                       [f"{band[0]:02d}", f"{band[1]:02d}", *plan.where_params])

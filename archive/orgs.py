@@ -356,7 +356,8 @@ def record_link_state(tx: Tx, orgs: Sequence[Org]) -> None:
 def candidate_articles(db: Database, change: RegistryChange) -> list[int]:
     """Articles that could match a changed entry: those linked to it now, and those whose text has every
     word of one of its old or new names (found through the search index, so script- and case-blind)."""
-    from archive.search import SearchFilters, _plan, parse_query
+    from archive.search import SearchFilters, plan_search
+    from search.query import parse_query
 
     ids: set[int] = set()
     if not change:
@@ -372,7 +373,7 @@ def candidate_articles(db: Database, change: RegistryChange) -> list[int]:
         parsed = parse_query(" ".join(words), expand=False)
         if parsed.error or parsed.ast is None:
             continue
-        plan = _plan(db, parsed, SearchFilters())
+        plan = plan_search(db, parsed, SearchFilters())
         rows = db.query(f"SELECT a.id FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}", plan.where_params)
         ids.update(int(r["id"]) for r in rows)
     return sorted(ids)

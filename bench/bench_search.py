@@ -138,40 +138,24 @@ def _add_plain_index(db) -> float:
 
 def _plain_query(query: str, dialect: str) -> str:
     """The baseline's reading of the same query: its words as typed (lowercased), same operators."""
-    import re
+    from search.query import parse_ast, to_fts5, to_tsquery
 
-    from archive.search import Phrase, Term, _lex, _Parser
-
-    def words(text):
-        return [w.lower() for w in re.findall(r"[^\W_]+", text)]
-
-    def term(word, prefix=False):
-        return Term(word, prefix)
-
-    # Parse with Odjek's grammar, but keep the words unnormalised.
-    from archive import search as s
-
-    original_term, original_phrase = s._term, s._phrase_node
-    s._term = lambda w, prefix: term(w.lower(), prefix)
-    s._phrase_node = lambda text: Phrase(tuple(words(text))) if len(words(text)) > 1 else term(words(text)[0])
-    try:
-        ast = s._flatten(_Parser(_lex(query)).parse())
-    finally:
-        s._term, s._phrase_node = original_term, original_phrase
-    return s.to_fts5(ast) if dialect == "sqlite" else s.to_tsquery(ast)
+    # Odjek's grammar, but the words kept as typed (lowercased), not normalised.
+    ast = parse_ast(query, key=str.lower)
+    return to_fts5(ast) if dialect == "sqlite" else to_tsquery(ast)
 
 
 def _plain_plan(db, query: str, filters):
     """The baseline's search plan: Odjek's filters and rules over the plain index, the query's words as typed."""
-    from archive.search import SQLITE_FILTER_INDEX, TITLE_WEIGHT, _Plan, filter_sql
+    from archive.search import SQLITE_FILTER_INDEX, TITLE_WEIGHT, SearchPlan, filter_sql
 
     conds, params = filter_sql(filters)
     compiled = _plain_query(query, db.dialect)
     if db.dialect == "sqlite":
-        return _Plan(f"plain_fts JOIN articles a INDEXED BY {SQLITE_FILTER_INDEX} ON a.id = plain_fts.rowid",
+        return SearchPlan(f"plain_fts JOIN articles a INDEXED BY {SQLITE_FILTER_INDEX} ON a.id = plain_fts.rowid",
                      f"-bm25(plain_fts, {TITLE_WEIGHT}, 1.0)", [], ["plain_fts MATCH ?", *conds],
                      [compiled, *params], fts_table="plain_fts")
-    return _Plan("articles a", "ts_rank(a.plain_vector, to_tsquery('simple', ?))", [compiled],
+    return SearchPlan("articles a", "ts_rank(a.plain_vector, to_tsquery('simple', ?))", [compiled],
                  ["a.plain_vector @@ to_tsquery('simple', ?)", *conds], [compiled, *params])
 
 
@@ -179,14 +163,15 @@ def _plain_search(db, query: str, filters) -> int:
     """The baseline's page: the same steps as archive.search.search (total counted up to COUNT_CAP, the newest
     RANK_WINDOW matches ranked, the page's display rows and labels read), but highlights come from the store's
     own highlighter (FTS5 highlight() + snippet(), ts_headline) instead of Odjek's; returns the total."""
-    from archive.search import COUNT_CAP, _hits, _page, _rows, parse_query
+    from archive.search import COUNT_CAP, hit_rows, make_hits, rank_page
+    from search.query import parse_query
 
     plan = _plain_plan(db, query, filters)
     compiled = plan.where_params[0]
     with db.transaction(write=False) as tx:
         if db.dialect == "postgresql":
-            tx.execute("SET LOCAL enable_seqscan = off")  # as archive.search._reading does for Odjek
-        total, _, top = _page(tx, db, plan, True, "relevance", 20, 0)
+            tx.execute("SET LOCAL enable_seqscan = off")  # as archive.search.reading does for Odjek
+        total, _, top = rank_page(tx, db, plan, True, "relevance", 20, 0)
         ids = [int(r["id"]) for r in top]
         if ids and db.dialect == "sqlite":
             tx.all("SELECT rowid, highlight(plain_fts, 0, '<mark>', '</mark>') AS title,"
@@ -197,8 +182,8 @@ def _plain_search(db, query: str, filters) -> int:
                    " ts_headline('simple', a.text, q, 'MaxFragments=2, MaxWords=28, MinWords=14') AS snip"
                    f" FROM articles a, to_tsquery('simple', ?) q WHERE a.id IN ({', '.join(map(str, ids))})",
                    [compiled])
-    rows = _rows(db, ids, with_text=False)
-    _hits(db, [rows[i] for i in ids], parse_query(query), highlight=False)
+    rows = hit_rows(db, ids, with_text=False)
+    make_hits(db, [rows[i] for i in ids], parse_query(query), highlight=False)
     return min(int(total), COUNT_CAP)
 
 
@@ -211,10 +196,11 @@ def _exact_plain_total(db, query: str, filters) -> int:
 
 def _exact_total(db, query: str, filters) -> int:
     """The exact number of matches (the search itself stops counting at COUNT_CAP)."""
-    from archive.search import _plan, parse_query
+    from archive.search import plan_search
+    from search.query import parse_query
 
     parsed = parse_query(query)
-    plan = _plan(db, parsed, filters)
+    plan = plan_search(db, parsed, filters)
     return int(db.scalar(f"SELECT COUNT(*) FROM {plan.from_sql} WHERE {' AND '.join(plan.where)}",
                          plan.where_params) or 0)
 

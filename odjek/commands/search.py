@@ -52,7 +52,8 @@ def command(query, date_from, date_to, sources, groups, languages, topics, regio
     Exit status 0 also when nothing is found.
     """
     from archive import open_archive
-    from archive.search import SearchFilters, parse_query, reindex_search, search
+    from archive.search import SearchFilters, reindex_search, search
+    from search.query import parse_query
 
     settings = settings_from_env()
     db = open_archive(settings.resolved_database_url)

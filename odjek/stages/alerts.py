@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from archive.alerts import mark_hits_sent, record_hits, unsent_hits
 from archive.db import Database, utcnow
-from archive.search import SearchFilters, batch_key, iter_all, parse_query
+from archive.search import SearchFilters, batch_key, iter_all
 from archive.users import (
     SavedSearch,
     due_saved_searches,
@@ -29,6 +29,7 @@ from odjek.runner import StageContext, StageReport
 from odjek.settings import Settings
 from reports.mailer import deliver
 from reports.periods import data_date
+from search.query import parse_query
 
 NAME = "alerts"
 ORDER = 60
@@ -98,8 +99,8 @@ def alert_message(settings: Settings, db: Database, saved: SavedSearch, article_
     """A plain-text and HTML mail of the new matches in the user's UI language: title, outlet name, local time,
     a snippet with the query's words marked, links to Odjek and the original, and a link to the search."""
     from archive.articles import get_articles
-    from archive.search import marks_for, snippet
     from archive.sources import source_names
+    from search.highlight import marks_for, snippet
     from web.i18n import LANGUAGES, default_language, translate
 
     lang = language if language in LANGUAGES else default_language(settings.locale.ui_language, settings.locale.output_script)

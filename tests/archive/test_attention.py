@@ -29,7 +29,8 @@ def _seed(db):
 
 def test_days_are_local_and_counts_agree_with_the_search(archive):
     from archive.attention import attention
-    from archive.search import SearchFilters, parse_query, search
+    from archive.search import SearchFilters, search
+    from search.query import parse_query
 
     _seed(archive)
     parsed = parse_query("dijaspora")
@@ -52,7 +53,8 @@ def test_days_are_local_and_counts_agree_with_the_search(archive):
 
 def test_filters_and_query_errors(archive):
     from archive.attention import attention
-    from archive.search import SearchFilters, parse_query
+    from archive.search import SearchFilters
+    from search.query import parse_query
 
     _seed(archive)
     voting = attention(archive, parse_query("dijaspora"), SearchFilters(topics=["voting_abroad"]), BELGRADE)

@@ -5,18 +5,10 @@ import json
 
 import pytest
 
-from archive.search import (
-    SearchFilters,
-    compute_facets,
-    iter_all,
-    parse_query,
-    query_terms,
-    search,
-    snippet,
-    to_fts5,
-    to_tsquery,
-)
+from archive.search import SearchFilters, compute_facets, iter_all, search
 from nlp.normalize import stem
+from search.highlight import snippet
+from search.query import parse_query, query_terms, to_fts5, to_tsquery
 from tests.archive.search_seed import ARTICLES, seed
 
 
@@ -24,7 +16,7 @@ from tests.archive.search_seed import ARTICLES, seed
 def no_expansion(monkeypatch):
     """These tests pin the query language and matching as typed; name and term expansion (which would add
     e.g. the English "Diaspora" to "dijaspora") is tested in test_search_engine.py."""
-    from archive import query_expansion
+    from search import expansion as query_expansion
 
     monkeypatch.setattr(query_expansion, "default_index", lambda: query_expansion.Index({}))
 

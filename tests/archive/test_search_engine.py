@@ -8,19 +8,11 @@ import json
 import pytest
 
 from archive.imports import import_lines
-from archive.search import (
-    Not,
-    Or,
-    Term,
-    parse_query,
-    query_marks,
-    query_spans,
-    reindex_search,
-    search,
-    snippet,
-)
+from archive.search import reindex_search, search
 from bench.bench_stemmer import SHOULD_NOT_JOIN, candidates, score
 from nlp.normalize import search_key, stem
+from search.highlight import query_marks, query_spans, snippet
+from search.query import Not, Or, Term, parse_query
 from tests.archive.search_seed import seed
 
 
@@ -274,7 +266,7 @@ def test_naming_the_directorate_finds_its_tagged_mentions(archive):
 
 
 def test_expansion_reads_the_people_file(tmp_path):
-    from archive.query_expansion import Index, entities
+    from search.expansion import Index, entities
 
     people = tmp_path / "people.yaml"
     people.write_text("""

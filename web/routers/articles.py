@@ -10,9 +10,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.articles import get_article, get_raw_page, labels_for, mentions_for
 from archive.clusters import siblings
-from archive.search import mark_spans, parse_query, query_spans
 from archive.sources import source_name
 from archive.users import audit
+from search.highlight import mark_spans, query_spans
+from search.query import parse_query
 from web.deps import Context, Operator, Session, address_of, render
 from web.routers.orgs import article_orgs
 

@@ -12,16 +12,10 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.attention import attention, next_bucket
-from archive.search import (
-    SORTS,
-    ParsedQuery,
-    SearchFilters,
-    iter_all,
-    parse_query,
-    search,
-)
+from archive.search import SORTS, SearchFilters, iter_all, search
 from archive.sources import source_groups, source_names
 from archive.users import ALERTS, audit
+from search.query import ParsedQuery, parse_query
 from web.chart import attention_svg, series_rows, top_outlets_svg
 from web.deps import Context, Session, address_of, language_of, render, web_context
 from web.export import (
@@ -51,7 +45,7 @@ router = APIRouter()
 
 
 def parse(q: str, expand: bool) -> ParsedQuery:
-    """The query as searched: with name and term variants (archive.query_expansion) unless ``expand`` is off."""
+    """The query as searched: with name and term variants (search.expansion) unless ``expand`` is off."""
     return parse_query(q, expand=expand)
 
 
