@@ -234,8 +234,8 @@ def test_email_html_is_inlined_small_and_600_px_wide(fixed, kind):
     for width in re.findall(r'<img[^>]*\swidth="(\d+)"', markup):
         assert int(width) <= EMAIL_WIDTH
     run_id = fixed["runs"][kind].id
-    assert f'href="{fixed["settings"].base_url}/digests/{run_id}/html"' in markup  # the full digest in the web UI
-    assert f'{fixed["settings"].base_url}/digests/{run_id}/html' in message.get_body(("plain",)).get_content()
+    assert f'href="{fixed["settings"].web.base_url}/digests/{run_id}/html"' in markup  # the full digest in the web UI
+    assert f'{fixed["settings"].web.base_url}/digests/{run_id}/html' in message.get_body(("plain",)).get_content()
     pdf = [part for part in message.iter_attachments() if part.get_content_type() == "application/pdf"]
     assert len(pdf) == 1 and pdf[0].get_content().startswith(b"%PDF")
 
