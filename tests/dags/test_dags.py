@@ -16,21 +16,6 @@ DAG_IDS = {"odjek_collect": ("*/30 * * * *", 0), "odjek_daily_digest": ("0 7 * *
            "odjek_weekly_digest": ("0 8 * * 1", 7), "odjek_maintenance": ("30 3 * * *", 1)}
 
 
-@pytest.fixture(scope="module")
-def dagbag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(REPO_ROOT / "dags"))
-
-
-@pytest.fixture(scope="module")
-def airflow_db():
-    from airflow.utils import db
-
-    db.resetdb()
-    return True
-
-
 def test_dagbag_has_no_import_errors_and_the_four_dags(dagbag):
     assert dagbag.import_errors == {}
     assert set(dagbag.dags) == set(DAG_IDS)

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.dags.scheduled import run_scheduled, scheduled_info
 from tests.dags.test_dags import (
     _dummy_sources,
@@ -23,21 +22,6 @@ from tests.dags.test_dags import (
 )
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
-
-
-@pytest.fixture(scope="module")
-def dagbag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(REPO_ROOT / "dags"))
-
-
-@pytest.fixture(scope="module")
-def airflow_db():
-    from airflow.utils import db
-
-    db.resetdb()
-    return True
 
 
 def _fire(*args) -> dt.datetime:
